@@ -1,0 +1,135 @@
+package io.herald.deploy;
+
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The local launcher behind {@code ./herald}.
+ *
+ * <pre>
+ * ./herald run                      start the platform; Ctrl-C stops it
+ * ./herald token bob                a token for demo user bob of tenant acme (8 hours)
+ * ./herald token dave --tenant globex --roles admin
+ * </pre>
+ *
+ * State lives in {@code .herald/} (or {@code HERALD_HOME}).
+ */
+public final class HeraldLocal {
+
+  private HeraldLocal() {}
+
+  public static void main(String[] args) {
+    String command = args.length == 0 ? "run" : args[0];
+    Path home = Path.of(System.getenv().getOrDefault("HERALD_HOME", ".herald"));
+    try {
+      switch (command) {
+        case "run" -> run(home);
+        case "token" -> System.out.println(token(home, Arrays.copyOfRange(args, 1, args.length)));
+        default -> {
+          System.err.println("usage: ./herald [run | token USER [--tenant T] [--roles a,b]]");
+          System.exit(2);
+        }
+      }
+    } catch (PlatformException | IllegalArgumentException e) {
+      System.err.println("[herald] " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static void run(Path home) throws PlatformException {
+    Instant begin = Instant.now();
+    Platform platform = Platform.start(PlatformConfig.local(home));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  Platform.log("Stopping...");
+                  platform.close();
+                  Platform.log("Stopped.");
+                  stopped.countDown();
+                },
+                "herald-stop"));
+    double seconds = Duration.between(begin, Instant.now()).toMillis() / 1000.0;
+    System.out.println(banner(platform, seconds));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String token(Path home, String[] args) {
+    if (args.length == 0 || args[0].startsWith("--")) {
+      throw new IllegalArgumentException("usage: ./herald token USER [--tenant T] [--roles a,b]");
+    }
+    String user = args[0];
+    String tenant = "acme";
+    List<String> roles = List.of();
+    for (int i = 1; i < args.length - 1; i += 2) {
+      switch (args[i]) {
+        case "--tenant" -> tenant = args[i + 1];
+        case "--roles" -> roles = List.of(args[i + 1].split(","));
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    return new TokenIssuer(Platform.jwtSecretOf(home), Clock.systemUTC())
+        .issue(new HeraldPrincipal(tenant, user, roles), Duration.ofHours(8));
+  }
+
+  private static String banner(Platform platform, double seconds) {
+    Ports p = platform.ports();
+    return String.format(
+        """
+
+        Herald is up (%.1f s). Everything listens on 127.0.0.1; state is in %s.
+
+          Gateway API          http://127.0.0.1:%d
+          notification-service http://127.0.0.1:%d   publishing-service http://127.0.0.1:%d
+          email-worker         http://127.0.0.1:%d   whatsapp-worker    http://127.0.0.1:%d
+          push-worker          http://127.0.0.1:%d   (each: /actuator/health, /actuator/prometheus)
+          Kafka                127.0.0.1:%d
+          Apicurio Registry    http://127.0.0.1:%d/apis/ccompat/v7/subjects
+          PostgreSQL           127.0.0.1:%d (user postgres)
+          GreenMail            SMTP 127.0.0.1:%d, API http://127.0.0.1:%d/api/user
+          WhatsApp/FCM sim.    http://127.0.0.1:%d/__admin/mappings
+          Logs                 %s
+
+        Try it (demo tenant acme: alice, bob, carol; tenant globex: dave):
+
+          curl -N -H "Authorization: Bearer $(./herald token bob)" \\
+               http://127.0.0.1:%d/api/notifications/stream &
+          curl -i -X POST http://127.0.0.1:%d/api/notifications \\
+               -H "Authorization: Bearer $(./herald token alice)" -H 'Content-Type: application/json' \\
+               -d '{"recipients":{"userIds":["bob"]},"channels":["IN_APP","EMAIL"],"category":"account","title":"Welcome","body":"Hello Bob"}'
+          curl http://127.0.0.1:%d/api/user/bob@acme.example/messages/INBOX
+
+        Ctrl-C stops everything.
+        """,
+        seconds,
+        platform.config().dataDir(),
+        p.gateway(),
+        p.notification(),
+        p.publishing(),
+        p.emailWorker(),
+        p.whatsappWorker(),
+        p.pushWorker(),
+        p.kafka(),
+        p.registry(),
+        p.postgres(),
+        p.smtp(),
+        p.mailApi(),
+        p.simulators(),
+        platform.config().dataDir().resolve("logs"),
+        p.gateway(),
+        p.gateway(),
+        p.mailApi());
+  }
+}

@@ -1,0 +1,652 @@
+package io.herald.deploy;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * The whole Herald platform on one machine: a KRaft Kafka broker, Apicurio Registry, PostgreSQL,
+ * GreenMail, the provider simulators and the six services, each in its own process, everything
+ * bound to 127.0.0.1. State (topics, databases, schemas) lives in the data folder and survives a
+ * restart.
+ *
+ * <p>Example: {@code try (Platform p = Platform.start(PlatformConfig.local(dataDir))) { ... }}.
+ */
+public final class Platform implements AutoCloseable {
+
+  static final List<String> SERVICES =
+      List.of(
+          "notification-service",
+          "gateway-service",
+          "publishing-service",
+          "email-worker",
+          "whatsapp-worker",
+          "push-worker");
+
+  private final PlatformConfig config;
+  private final PlatformLayout layout;
+  private final List<ManagedProcess> processes = Collections.synchronizedList(new ArrayList<>());
+  private FileChannel lockChannel;
+  private FileLock lock;
+  private EmbeddedPostgres postgres;
+  private String jwtSecret;
+  private volatile boolean closed;
+
+  private Platform(PlatformConfig config, PlatformLayout layout) {
+    this.config = config;
+    this.layout = layout;
+  }
+
+  public static Platform start(PlatformConfig config) {
+    Platform platform = new Platform(config, PlatformLayout.fromBuild());
+    try {
+      platform.startAll();
+      return platform;
+    } catch (RuntimeException e) {
+      platform.close();
+      throw e;
+    }
+  }
+
+  public PlatformConfig config() {
+    return config;
+  }
+
+  public Ports ports() {
+    return config.ports();
+  }
+
+  /** The HS256 secret the services check tokens with. */
+  public byte[] jwtSecret() {
+    return jwtSecret.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void startAll() {
+    Path data = config.dataDir();
+    try {
+      Files.createDirectories(data.resolve("logs"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    acquireLock(data);
+    checkPortsFree();
+    checkBuilt();
+    jwtSecret = jwtSecret(data);
+
+    log("Starting PostgreSQL on 127.0.0.1:" + ports().postgres());
+    startPostgres(data.resolve("postgres"));
+    createDatabases("notification", "registry");
+
+    log("Starting Kafka (KRaft) on 127.0.0.1:" + ports().kafka());
+    ManagedProcess kafka = startKafka(data.resolve("kafka"));
+    log("Starting Apicurio Registry on 127.0.0.1:" + ports().registry());
+    ManagedProcess registry = startRegistry(data);
+    log("Starting GreenMail (SMTP " + ports().smtp() + ", API " + ports().mailApi() + ")");
+    ManagedProcess mail = startGreenMail();
+    log("Starting provider simulators (WireMock) on 127.0.0.1:" + ports().simulators());
+    ManagedProcess simulators = startSimulators();
+
+    CompletableFuture.allOf(
+            CompletableFuture.runAsync(() -> awaitKafka(kafka)),
+            CompletableFuture.runAsync(
+                () -> await(registry, () -> Http.status(registryBase() + "/health/ready"), 180)),
+            CompletableFuture.runAsync(
+                () -> await(mail, () -> Http.status(mailApiBase() + "/api/service/readiness"), 90)),
+            CompletableFuture.runAsync(
+                () ->
+                    await(simulators, () -> Http.status(simulatorsBase() + "/__admin/health"), 90)))
+        .join();
+    setCompatibilityRule();
+
+    log("Starting services " + SERVICES);
+    Map<String, ManagedProcess> services = new LinkedHashMap<>();
+    for (String service : SERVICES) {
+      services.put(service, startService(service));
+    }
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    services.forEach(
+        (name, process) ->
+            ready.add(
+                CompletableFuture.runAsync(
+                    () ->
+                        await(
+                            process,
+                            () ->
+                                Http.status(
+                                    "http://127.0.0.1:"
+                                        + port(name)
+                                        + "/actuator/health/readiness"),
+                            240))));
+    try {
+      CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
+    } catch (RuntimeException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  private void acquireLock(Path data) {
+    try {
+      lockChannel =
+          FileChannel.open(
+              data.resolve("platform.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      lock = lockChannel.tryLock();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + data, e);
+    }
+    if (lock == null) {
+      String pid = readQuietly(data.resolve("platform.pid"));
+      throw new PlatformException(
+          "Herald is already running from "
+              + data
+              + (pid.isEmpty() ? "" : " (launcher pid " + pid + ")")
+              + ". Stop it (Ctrl-C in its terminal) before starting it again.");
+    }
+    try {
+      Files.writeString(data.resolve("platform.pid"), Long.toString(ProcessHandle.current().pid()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void checkPortsFree() {
+    List<String> busy = new ArrayList<>();
+    ports()
+        .byOwner()
+        .forEach(
+            (owner, port) -> {
+              if (!Ports.isFree(port)) {
+                busy.add(port + " (" + owner + ")");
+              }
+            });
+    if (!busy.isEmpty()) {
+      throw new PlatformException(
+          "Ports already in use on 127.0.0.1: "
+              + String.join(", ", busy)
+              + ". Stop what uses them; nothing was started.");
+    }
+  }
+
+  private void checkBuilt() {
+    List<String> missing = new ArrayList<>();
+    for (String service : SERVICES) {
+      if (!Files.isRegularFile(layout.serviceJar(service))) {
+        missing.add(layout.serviceJar(service).toString());
+      }
+    }
+    for (String tool : List.of("greenmail-standalone", "wiremock-standalone")) {
+      if (!Files.isRegularFile(layout.tool(tool))) {
+        missing.add(layout.tool(tool).toString());
+      }
+    }
+    if (!Files.isRegularFile(layout.apicurioDist())) {
+      missing.add(layout.apicurioDist().toString());
+    }
+    if (!missing.isEmpty()) {
+      throw new PlatformException(
+          "Not built yet: " + missing + ". Run ./herald run, which builds first.");
+    }
+  }
+
+  private static String jwtSecret(Path data) {
+    Path file = data.resolve("jwt-secret");
+    try {
+      if (!Files.exists(file)) {
+        byte[] random = new byte[48];
+        new SecureRandom().nextBytes(random);
+        Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+      }
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create " + file, e);
+    }
+  }
+
+  /** The secret of a data folder, for minting tokens against a running platform. */
+  static byte[] jwtSecretOf(Path data) {
+    return jwtSecret(data).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void startPostgres(Path dir) {
+    try {
+      postgres =
+          EmbeddedPostgres.builder()
+              .setPort(ports().postgres())
+              .setDataDirectory(dir)
+              .setCleanDataDirectory(false)
+              .setServerConfig("listen_addresses", "127.0.0.1")
+              .setPGStartupWait(Duration.ofSeconds(60))
+              .setOutputRedirector(
+                  ProcessBuilder.Redirect.appendTo(
+                      config.dataDir().resolve("logs/postgres.log").toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new PlatformException("PostgreSQL did not start: " + e.getMessage(), e);
+    }
+  }
+
+  private void createDatabases(String... names) {
+    try (Connection c = postgres.getPostgresDatabase().getConnection()) {
+      for (String name : names) {
+        try (PreparedStatement exists =
+            c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+          exists.setString(1, name);
+          try (ResultSet rs = exists.executeQuery()) {
+            if (rs.next()) {
+              continue;
+            }
+          }
+        }
+        try (Statement create = c.createStatement()) {
+          create.execute("CREATE DATABASE " + name);
+        }
+      }
+    } catch (SQLException e) {
+      throw new PlatformException("cannot create databases: " + e.getMessage(), e);
+    }
+  }
+
+  private ManagedProcess startKafka(Path dir) {
+    Path properties = dir.resolve("server.properties");
+    Path logback = dir.resolve("logback.xml");
+    try {
+      Files.createDirectories(dir.resolve("data"));
+      Files.writeString(properties, kafkaProperties(dir.resolve("data")));
+      Files.writeString(logback, KAFKA_LOGBACK);
+      if (!Files.exists(dir.resolve("data/meta.properties"))) {
+        runToCompletion(
+            "kafka-storage-format",
+            javaCommand(
+                List.of("-Xmx256m"),
+                "kafka.tools.StorageTool",
+                List.of(
+                    "format",
+                    "--standalone",
+                    "-t",
+                    Uuid.randomUuid().toString(),
+                    "-c",
+                    properties.toString()),
+                logback));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare Kafka in " + dir, e);
+    }
+    return launch(
+        "kafka",
+        javaCommand(
+            List.of("-Xms256m", "-Xmx768m"),
+            "kafka.Kafka",
+            List.of(properties.toString()),
+            logback),
+        Map.of());
+  }
+
+  private String kafkaProperties(Path logDirs) {
+    String controller = "127.0.0.1:" + ports().kafkaController();
+    return String.join(
+        "\n",
+        "process.roles=broker,controller",
+        "node.id=1",
+        "controller.quorum.bootstrap.servers=" + controller,
+        "listeners=PLAINTEXT://127.0.0.1:" + ports().kafka() + ",CONTROLLER://" + controller,
+        "advertised.listeners=PLAINTEXT://127.0.0.1:" + ports().kafka(),
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        "log.dirs=" + logDirs,
+        "num.partitions=3",
+        "auto.create.topics.enable=false",
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "");
+  }
+
+  private void awaitKafka(ManagedProcess kafka) {
+    Map<String, Object> admin =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ports().kafka(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+    try (AdminClient client = AdminClient.create(admin)) {
+      await(
+          kafka,
+          () -> {
+            try {
+              return client.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty() ? -1 : 200;
+            } catch (Exception e) {
+              return -1;
+            }
+          },
+          120);
+    }
+  }
+
+  private ManagedProcess startRegistry(Path data) {
+    Path home = unpackRegistry(data);
+    String jdbc = "jdbc:postgresql://127.0.0.1:" + ports().postgres() + "/registry";
+    List<String> command =
+        List.of(
+            java(),
+            "-Xmx384m",
+            "-XX:TieredStopAtLevel=1",
+            "-Dquarkus.http.host=127.0.0.1",
+            "-Dquarkus.http.port=" + ports().registry(),
+            "-Dquarkus.management.enabled=false",
+            "-Dquarkus.management.host=127.0.0.1",
+            "-Dapicurio.storage.kind=sql",
+            "-Dapicurio.storage.sql.kind=postgresql",
+            "-Dapicurio.datasource.url=" + jdbc,
+            "-Dapicurio.datasource.username=postgres",
+            "-Dapicurio.datasource.password=postgres",
+            "-jar",
+            runnerJar(home).toString());
+    return launch("apicurio-registry", command, Map.of(), home);
+  }
+
+  private Path unpackRegistry(Path data) {
+    String name = layout.apicurioDist().getFileName().toString().replace(".tar.gz", "");
+    Path home = data.resolve(name);
+    if (Files.exists(home.resolve(".unpacked"))) {
+      return home;
+    }
+    try {
+      Files.createDirectories(home);
+      runToCompletion(
+          "unpack-registry",
+          List.of("tar", "-xzf", layout.apicurioDist().toString(), "-C", home.toString()));
+      Files.createFile(home.resolve(".unpacked"));
+      return home;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot unpack the registry into " + home, e);
+    }
+  }
+
+  private static Path runnerJar(Path home) {
+    try (var files = Files.list(home)) {
+      return files
+          .filter(f -> f.getFileName().toString().endsWith("-runner.jar"))
+          .findFirst()
+          .orElseThrow(() -> new PlatformException("no *-runner.jar in " + home));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void setCompatibilityRule() {
+    try {
+      var response =
+          Http.put(registryBase() + "/apis/ccompat/v7/config", "{\"compatibility\":\"BACKWARD\"}");
+      if (response.statusCode() / 100 != 2) {
+        throw new PlatformException(
+            "registry refused the BACKWARD rule: " + response.statusCode() + " " + response.body());
+      }
+    } catch (IOException e) {
+      throw new PlatformException("registry unreachable: " + e.getMessage(), e);
+    }
+  }
+
+  private ManagedProcess startGreenMail() {
+    return launch(
+        "greenmail",
+        List.of(
+            java(),
+            "-Xmx192m",
+            "-XX:TieredStopAtLevel=1",
+            "-Dgreenmail.smtp.hostname=127.0.0.1",
+            "-Dgreenmail.smtp.port=" + ports().smtp(),
+            "-Dgreenmail.api.hostname=127.0.0.1",
+            "-Dgreenmail.api.port=" + ports().mailApi(),
+            "-Dgreenmail.auth.disabled",
+            "-jar",
+            layout.tool("greenmail-standalone").toString()),
+        Map.of());
+  }
+
+  private ManagedProcess startSimulators() {
+    return launch(
+        "simulators",
+        List.of(
+            java(),
+            "-Xmx192m",
+            "-XX:TieredStopAtLevel=1",
+            "-jar",
+            layout.tool("wiremock-standalone").toString(),
+            "--bind-address",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(ports().simulators()),
+            "--root-dir",
+            layout.simulatorsDir().toString(),
+            "--disable-banner",
+            "--async-response-enabled",
+            "true"),
+        Map.of());
+  }
+
+  private ManagedProcess startService(String service) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PORT", Integer.toString(port(service)));
+    env.put("KAFKA_BOOTSTRAP", "127.0.0.1:" + ports().kafka());
+    env.put("REGISTRY_URL", registryBase() + "/apis/registry/v3");
+    env.put("HERALD_JWT_SECRET", jwtSecret);
+    switch (service) {
+      case "gateway-service" ->
+          env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
+      case "notification-service" -> {
+        env.put("DATABASE_HOST", "127.0.0.1");
+        env.put("DATABASE_PORT", Integer.toString(ports().postgres()));
+        env.put("DATABASE_NAME", "notification");
+        env.put("DATABASE_USER", "postgres");
+        env.put("DATABASE_PASSWORD", "postgres");
+        env.put("SPRING_PROFILES_ACTIVE", "demo");
+      }
+      case "email-worker" -> {
+        env.put("SMTP_HOST", "127.0.0.1");
+        env.put("SMTP_PORT", Integer.toString(ports().smtp()));
+      }
+      default -> {
+        // no service-specific settings
+      }
+    }
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.addAll(config.serviceJvmOptions());
+    command.add("-jar");
+    command.add(layout.serviceJar(service).toString());
+    return launch(service, command, env);
+  }
+
+  int port(String service) {
+    return switch (service) {
+      case "gateway-service" -> ports().gateway();
+      case "notification-service" -> ports().notification();
+      case "publishing-service" -> ports().publishing();
+      case "email-worker" -> ports().emailWorker();
+      case "whatsapp-worker" -> ports().whatsappWorker();
+      case "push-worker" -> ports().pushWorker();
+      default -> throw new IllegalArgumentException(service);
+    };
+  }
+
+  String registryBase() {
+    return "http://127.0.0.1:" + ports().registry();
+  }
+
+  String mailApiBase() {
+    return "http://127.0.0.1:" + ports().mailApi();
+  }
+
+  String simulatorsBase() {
+    return "http://127.0.0.1:" + ports().simulators();
+  }
+
+  private List<String> javaCommand(
+      List<String> jvmOptions, String mainClass, List<String> args, Path logback) {
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.addAll(jvmOptions);
+    command.add("-Dlogback.configurationFile=" + logback);
+    command.add("-cp");
+    command.add(layout.launcherClasspath());
+    command.add(mainClass);
+    command.addAll(args);
+    return command;
+  }
+
+  private ManagedProcess launch(String name, List<String> command, Map<String, String> env) {
+    return launch(name, command, env, config.dataDir());
+  }
+
+  private ManagedProcess launch(
+      String name, List<String> command, Map<String, String> env, Path workDir) {
+    ManagedProcess process = ManagedProcess.start(name, command, env, workDir, logFile(name));
+    processes.add(process);
+    return process;
+  }
+
+  private void runToCompletion(String name, List<String> command) {
+    ManagedProcess process =
+        ManagedProcess.start(name, command, Map.of(), config.dataDir(), logFile(name));
+    Instant deadline = Instant.now().plusSeconds(120);
+    while (process.isAlive() && Instant.now().isBefore(deadline)) {
+      pause(100);
+    }
+    if (process.isAlive()) {
+      process.stop(Duration.ofSeconds(1));
+      throw new PlatformException(name + " did not finish; see " + process.log());
+    }
+  }
+
+  private Path logFile(String name) {
+    return config.dataDir().resolve("logs").resolve(name + ".log");
+  }
+
+  private void await(ManagedProcess process, IntSupplier status, int seconds) {
+    Instant deadline = Instant.now().plusSeconds(seconds);
+    while (Instant.now().isBefore(deadline)) {
+      if (closed) {
+        throw new PlatformException("stopped while waiting for " + process.name());
+      }
+      if (!process.isAlive()) {
+        throw new PlatformException(
+            process.name() + " exited during start-up; see " + process.log());
+      }
+      if (status.getAsInt() == 200) {
+        log(process.name() + " is ready");
+        return;
+      }
+      pause(250);
+    }
+    throw new PlatformException(
+        process.name() + " not ready after " + seconds + " s; see " + process.log());
+  }
+
+  /** Stops services first, then the infrastructure they use; safe to call twice. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<ManagedProcess> running;
+    synchronized (processes) {
+      running = new ArrayList<>(processes);
+    }
+    Collections.reverse(running);
+    List<ManagedProcess> services =
+        running.stream().filter(p -> SERVICES.contains(p.name())).toList();
+    CompletableFuture.allOf(
+            services.stream()
+                .map(p -> CompletableFuture.runAsync(() -> p.stop(Duration.ofSeconds(20))))
+                .toArray(CompletableFuture[]::new))
+        .join();
+    running.stream()
+        .filter(p -> !SERVICES.contains(p.name()))
+        .forEach(p -> p.stop(Duration.ofSeconds(30)));
+    if (postgres != null) {
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        log("PostgreSQL did not stop cleanly: " + e.getMessage());
+      }
+    }
+    try {
+      if (lock != null) {
+        lock.release();
+        Files.deleteIfExists(config.dataDir().resolve("platform.pid"));
+      }
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+    } catch (IOException e) {
+      log("cannot release the platform lock: " + e.getMessage());
+    }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file).trim() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static void log(String message) {
+    System.out.println("[herald] " + message);
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PlatformException("interrupted", e);
+    }
+  }
+
+  private static final String KAFKA_LOGBACK =
+      """
+      <configuration>
+        <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+          <encoder><pattern>%d{ISO8601} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
+        </appender>
+        <logger name="org.apache.kafka" level="INFO"/>
+        <logger name="kafka" level="INFO"/>
+        <logger name="state.change.logger" level="WARN"/>
+        <root level="INFO"><appender-ref ref="OUT"/></root>
+      </configuration>
+      """;
+}

@@ -1,0 +1,31 @@
+package io.herald.deploy;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How to run the platform: where its state lives, its ports and the services' JVM options.
+ *
+ * @param dataDir topics, databases, schemas, logs and the token secret
+ * @param ports loopback ports
+ * @param serviceJvmOptions options of each service JVM
+ */
+public record PlatformConfig(Path dataDir, Ports ports, List<String> serviceJvmOptions) {
+
+  /** Small heaps and quick start-up: six services share two cores. */
+  static final List<String> DEFAULT_SERVICE_JVM_OPTIONS =
+      List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+
+  public PlatformConfig {
+    dataDir = dataDir.toAbsolutePath();
+    serviceJvmOptions = List.copyOf(serviceJvmOptions);
+  }
+
+  public static PlatformConfig local(Path dataDir) {
+    return new PlatformConfig(dataDir, Ports.defaults(), DEFAULT_SERVICE_JVM_OPTIONS);
+  }
+
+  public static PlatformConfig isolated(Path dataDir) {
+    return new PlatformConfig(dataDir, Ports.free(), DEFAULT_SERVICE_JVM_OPTIONS);
+  }
+}

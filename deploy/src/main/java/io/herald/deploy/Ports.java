@@ -1,0 +1,78 @@
+package io.herald.deploy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The loopback ports of one local platform.
+ *
+ * <p>Example: {@code Ports.defaults().gateway()} is 8080; {@code Ports.free()} picks unused ports,
+ * as the tests do.
+ */
+public record Ports(
+    int gateway,
+    int notification,
+    int publishing,
+    int emailWorker,
+    int whatsappWorker,
+    int pushWorker,
+    int kafka,
+    int kafkaController,
+    int registry,
+    int postgres,
+    int smtp,
+    int mailApi,
+    int simulators) {
+
+  public static Ports defaults() {
+    return new Ports(8080, 8081, 8082, 8083, 8084, 8085, 9092, 9093, 8180, 55432, 3025, 8025, 8090);
+  }
+
+  public static Ports free() {
+    int[] p = new int[13];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = freePort();
+    }
+    return new Ports(
+        p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
+  }
+
+  /** Every port by what listens on it, for checks and messages. */
+  public Map<String, Integer> byOwner() {
+    Map<String, Integer> all = new LinkedHashMap<>();
+    all.put("gateway-service", gateway);
+    all.put("notification-service", notification);
+    all.put("publishing-service", publishing);
+    all.put("email-worker", emailWorker);
+    all.put("whatsapp-worker", whatsappWorker);
+    all.put("push-worker", pushWorker);
+    all.put("Kafka broker", kafka);
+    all.put("Kafka controller", kafkaController);
+    all.put("Apicurio Registry", registry);
+    all.put("PostgreSQL", postgres);
+    all.put("GreenMail SMTP", smtp);
+    all.put("GreenMail API", mailApi);
+    all.put("provider simulators (WireMock)", simulators);
+    return all;
+  }
+
+  static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.herald.gateway.notifications;
+
+import io.herald.events.v1.Audience;
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.TemplateRef;
+import io.herald.gateway.errors.InvalidIdempotencyKeyException;
+import io.herald.support.security.HeraldPrincipal;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.validation.Valid;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /api/notifications}: validates the command, turns it into a {@link
+ * NotificationRequested} event for the caller's tenant and answers {@code 202} once the broker has
+ * it.
+ *
+ * <p>An {@code Idempotency-Key} header makes retries safe: the same key from the same user of the
+ * same tenant always yields the same request id, and notification-service delivers a request id
+ * only once.
+ */
+@RestController
+class NotificationCommandController {
+
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final Pattern KEY_FORMAT = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+  private final NotificationRequestPublisher publisher;
+  private final Clock clock;
+  private final Counter accepted;
+
+  NotificationCommandController(NotificationRequestPublisher publisher, MeterRegistry meters) {
+    this.publisher = publisher;
+    this.clock = Clock.systemUTC();
+    this.accepted =
+        Counter.builder("herald.gateway.notifications.accepted")
+            .description("Notification requests acknowledged by the broker")
+            .register(meters);
+  }
+
+  @PostMapping(
+      path = "/api/notifications",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<ResponseEntity<NotificationAccepted>> send(
+      @Valid @RequestBody SendNotificationRequest request,
+      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+      HeraldPrincipal caller) {
+    if (idempotencyKey != null && !KEY_FORMAT.matcher(idempotencyKey).matches()) {
+      return Mono.error(new InvalidIdempotencyKeyException());
+    }
+    NotificationRequested event = toEvent(request, idempotencyKey, caller);
+    return publisher
+        .publish(event)
+        .doOnSuccess(ignored -> accepted.increment())
+        .thenReturn(
+            ResponseEntity.status(HttpStatus.ACCEPTED)
+                .body(NotificationAccepted.of(event.getRequestId())));
+  }
+
+  private NotificationRequested toEvent(
+      SendNotificationRequest request, String idempotencyKey, HeraldPrincipal caller) {
+    String requestId = requestId(caller, idempotencyKey);
+    SendNotificationRequest.Recipients recipients = request.recipients();
+    return NotificationRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(caller.tenantId())
+        .setOccurredAt(clock.instant())
+        .setRequestId(requestId)
+        .setRequestedBy(caller.userId())
+        .setAudience(
+            Audience.newBuilder()
+                .setUserIds(distinct(recipients.userIds()))
+                .setRoles(distinct(recipients.roles()))
+                .build())
+        .setChannels(request.channels().stream().distinct().map(Channel::valueOf).toList())
+        .setCategory(request.category())
+        .setTemplate(
+            request.template() == null
+                ? null
+                : TemplateRef.newBuilder()
+                    .setTemplateId(request.template().id())
+                    .setLocale(request.template().locale())
+                    .build())
+        .setTitle(request.title())
+        .setBody(request.body())
+        .setData(request.data() == null ? Map.of() : Map.copyOf(request.data()))
+        .setIdempotencyKey(idempotencyKey)
+        .build();
+  }
+
+  /** Stable for a key within one caller's scope; random without a key. */
+  static String requestId(HeraldPrincipal caller, String idempotencyKey) {
+    if (idempotencyKey == null) {
+      return UUID.randomUUID().toString();
+    }
+    String scope = caller.tenantId() + '\u0000' + caller.userId() + '\u0000' + idempotencyKey;
+    return UUID.nameUUIDFromBytes(scope.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  private static List<String> distinct(List<String> values) {
+    return values == null ? List.of() : values.stream().distinct().toList();
+  }
+}

@@ -1,0 +1,66 @@
+package io.herald.gateway.notifications;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Body of {@code POST /api/notifications}.
+ *
+ * <p>Example:
+ *
+ * <pre>
+ * {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
+ *  "category": "account", "title": "Welcome", "body": "Hello Bob"}
+ * </pre>
+ */
+public record SendNotificationRequest(
+    @NotNull(message = "recipients are required") @Valid Recipients recipients,
+    @NotEmpty(message = "at least one channel is required")
+        @Size(max = 4, message = "at most 4 channels")
+        List<
+                @NotNull
+                @Pattern(
+                    regexp = "IN_APP|EMAIL|WHATSAPP|PUSH",
+                    message = "unknown channel; use IN_APP, EMAIL, WHATSAPP or PUSH")
+                String>
+            channels,
+    @NotNull(message = "category is required")
+        @Pattern(
+            regexp = "[a-z0-9][a-z0-9._-]{0,63}",
+            message = "category must be 1-64 lowercase letters, digits, '.', '_' or '-'")
+        String category,
+    @Size(max = 200, message = "title is at most 200 characters") String title,
+    @Size(max = 10_000, message = "body is at most 10000 characters") String body,
+    @Valid Template template,
+    @Size(max = 50, message = "at most 50 data entries") Map<String, String> data) {
+
+  /**
+   * Title and body say what to send. A template reference travels along for the template engine,
+   * which does not render yet, so the inline text is still required.
+   */
+  @AssertTrue(message = "title and body are required")
+  public boolean isContentGiven() {
+    return title != null && !title.isBlank() && body != null && !body.isBlank();
+  }
+
+  public record Recipients(
+      @Size(max = 1000, message = "at most 1000 user ids")
+          List<@NotNull @Size(min = 1, max = 128) String> userIds,
+      @Size(max = 20, message = "at most 20 roles")
+          List<@NotNull @Size(min = 1, max = 64) String> roles) {
+
+    @AssertTrue(message = "name at least one user id or role")
+    public boolean isNotEmpty() {
+      return (userIds != null && !userIds.isEmpty()) || (roles != null && !roles.isEmpty());
+    }
+  }
+
+  public record Template(
+      @NotNull @Size(min = 1, max = 128) String id, @Size(max = 35) String locale) {}
+}

@@ -1,0 +1,278 @@
+package io.herald.gateway.notifications;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
+import io.herald.support.testing.ApicurioRegistryServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway against a real KRaft broker and a real Apicurio Registry: commands become
+ * Confluent-framed Avro records, errors become problem documents.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1)
+class NotificationCommandIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final String BODY =
+      """
+      {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
+       "category": "account", "title": "Welcome", "body": "Hello Bob", "data": {"k": "v"}}
+      """;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    registry.add("server.address", () -> "127.0.0.1");
+  }
+
+  @LocalServerPort int port;
+  @Autowired EmbeddedKafkaBroker broker;
+
+  private WebTestClient http;
+  private KafkaConsumer<String, byte[]> rawConsumer;
+
+  @BeforeEach
+  void setUp() {
+    http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+    rawConsumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG, "raw-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    rawConsumer.subscribe(List.of("notification.requests.v1"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    rawConsumer.close();
+  }
+
+  @Test
+  void shouldPublishConfluentFramedAvroThatDecodesWithRegistrySchemaOnly() throws Exception {
+    String requestId = accept(token("acme", "alice"), null);
+
+    ConsumerRecord<String, byte[]> record = recordWithKey(requestId);
+    ByteBuffer wire = ByteBuffer.wrap(record.value());
+    assertThat(wire.get()).as("Confluent magic byte").isZero();
+    int schemaId = wire.getInt();
+
+    // Only the Confluent-compatible API and plain Avro: what a Confluent-style consumer does.
+    String schemaJson =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            ApicurioRegistryServer.shared().ccompatUrl()
+                                + "/schemas/ids/"
+                                + schemaId))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    JsonNode schemaDocument = JsonMapper.builder().build().readTree(schemaJson);
+    Schema writer = new Schema.Parser().parse(schemaDocument.get("schema").asString());
+    byte[] payload = new byte[wire.remaining()];
+    wire.get(payload);
+    GenericRecord event =
+        new GenericDatumReader<GenericRecord>(writer)
+            .read(null, DecoderFactory.get().binaryDecoder(payload, null));
+
+    assertThat(writer.getFullName()).isEqualTo("io.herald.events.v1.NotificationRequested");
+    assertThat(event.get("requestId").toString()).isEqualTo(requestId);
+    assertThat(event.get("tenantId").toString()).isEqualTo("acme");
+    assertThat(event.get("requestedBy").toString()).isEqualTo("alice");
+    assertThat(event.get("title").toString()).isEqualTo("Welcome");
+    assertThat(((GenericRecord) event.get("audience")).get("userIds").toString()).contains("bob");
+  }
+
+  @Test
+  void shouldGiveTheSameRequestIdForTheSameIdempotencyKey() {
+    String token = token("acme", "alice");
+    String first = accept(token, "order-42-shipped");
+    String second = accept(token, "order-42-shipped");
+    String otherUser = accept(token("acme", "carol"), "order-42-shipped");
+
+    assertThat(second).isEqualTo(first);
+    assertThat(otherUser).isNotEqualTo(first);
+  }
+
+  @Test
+  void shouldRefuseRequestWithoutTokenAsProblem() {
+    http.post()
+        .uri("/api/notifications")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(BODY)
+        .exchange()
+        .expectStatus()
+        .isUnauthorized()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/unauthorized");
+  }
+
+  @Test
+  void shouldRefuseTokenOfAnotherIssuerSecret() {
+    String forged =
+        new TokenIssuer(
+                "another-secret-another-secret-another".getBytes(StandardCharsets.UTF_8),
+                Clock.systemUTC())
+            .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofMinutes(5));
+
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + forged)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(BODY)
+        .exchange()
+        .expectStatus()
+        .isUnauthorized()
+        .expectBody()
+        .jsonPath("$.detail")
+        .isEqualTo("token signature is not valid");
+  }
+
+  @Test
+  void shouldExplainEveryInvalidFieldAsProblem() {
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            """
+            {"recipients": {"userIds": []}, "channels": ["FAX"], "category": "Bad Category"}
+            """)
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/validation-failed")
+        .jsonPath("$.errors[?(@.field == 'recipients.notEmpty')].message")
+        .isEqualTo("name at least one user id or role")
+        .jsonPath("$.errors[?(@.field == 'channels[0]')]")
+        .exists()
+        .jsonPath("$.errors[?(@.field == 'category')]")
+        .exists()
+        .jsonPath("$.errors[?(@.field == 'contentGiven')].message")
+        .isEqualTo("title and body are required");
+  }
+
+  @Test
+  void shouldRefuseUnreadableJsonAsProblem() {
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{not json")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/malformed-request");
+  }
+
+  @Test
+  void shouldRefuseMalformedIdempotencyKey() {
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .header("Idempotency-Key", "has spaces")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(BODY)
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/invalid-idempotency-key");
+  }
+
+  private String accept(String token, String idempotencyKey) {
+    NotificationAccepted accepted =
+        http.post()
+            .uri("/api/notifications")
+            .header("Authorization", "Bearer " + token)
+            .headers(h -> {
+              if (idempotencyKey != null) {
+                h.add("Idempotency-Key", idempotencyKey);
+              }
+            })
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(BODY)
+            .exchange()
+            .expectStatus()
+            .isAccepted()
+            .expectBody(NotificationAccepted.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(accepted).isNotNull();
+    assertThat(accepted.status()).isEqualTo("ACCEPTED");
+    return accepted.requestId();
+  }
+
+  private ConsumerRecord<String, byte[]> recordWithKey(String key) {
+    List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      rawConsumer.poll(Duration.ofMillis(500)).forEach(seen::add);
+      for (ConsumerRecord<String, byte[]> r : seen) {
+        if (key.equals(r.key())) {
+          return r;
+        }
+      }
+    }
+    throw new AssertionError("no record with key " + key + " among " + seen.size());
+  }
+
+  private static String token(String tenant, String user) {
+    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
+        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
+  }
+}

@@ -1,0 +1,10 @@
+package io.herald.events.catalog;
+
+/** What a topic's (string) record key holds; records of one key keep their order. */
+public enum KeyType {
+  POST_ID,
+  JOB_ID,
+  REQUEST_ID,
+  USER_ID,
+  NOTIFICATION_ID
+}

@@ -1,0 +1,157 @@
+package io.herald.events.catalog;
+
+import io.herald.events.v1.ContactPointInvalid;
+import io.herald.events.v1.ContentApproved;
+import io.herald.events.v1.ContentPublishFailed;
+import io.herald.events.v1.ContentPublished;
+import io.herald.events.v1.ContentRejected;
+import io.herald.events.v1.DeliveryDelivered;
+import io.herald.events.v1.DeliveryFailed;
+import io.herald.events.v1.DeliveryRead;
+import io.herald.events.v1.DeliverySent;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.InboxItemArchived;
+import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.InboxItemsRead;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PublishCancelRequested;
+import io.herald.events.v1.PublishRequested;
+import io.herald.events.v1.PublishRetryRequested;
+import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.events.v1.WhatsAppDeliveryRequested;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every Kafka topic of Herald: its name, key, value types and settings. Topic names are contracts;
+ * a change of meaning gets a new {@code .vN} topic.
+ *
+ * <p>Example: the owner of a topic declares it from here, e.g. {@code
+ * TopicCatalog.NOTIFICATION_REQUESTS.partitions()} is the partition count to create.
+ */
+public final class TopicCatalog {
+
+  private static final Duration WEEK = Duration.ofDays(7);
+  private static final Duration MONTH = Duration.ofDays(30);
+
+  public static final TopicSpec CONTENT_APPROVALS =
+      new TopicSpec(
+          "content.approvals.v1",
+          KeyType.POST_ID,
+          List.of(ContentApproved.class, ContentRejected.class),
+          3,
+          MONTH,
+          CleanupPolicy.DELETE,
+          Owner.GATEWAY_SERVICE);
+
+  public static final TopicSpec PUBLISHING_REQUESTS =
+      new TopicSpec(
+          "publishing.requests.v1",
+          KeyType.POST_ID,
+          List.of(
+              PublishRequested.class, PublishCancelRequested.class, PublishRetryRequested.class),
+          3,
+          MONTH,
+          CleanupPolicy.DELETE,
+          Owner.GATEWAY_SERVICE);
+
+  public static final TopicSpec PUBLISHING_RESULTS =
+      new TopicSpec(
+          "publishing.results.v1",
+          KeyType.JOB_ID,
+          List.of(ContentPublished.class, ContentPublishFailed.class),
+          3,
+          MONTH,
+          CleanupPolicy.DELETE,
+          Owner.PUBLISHING_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_REQUESTS =
+      new TopicSpec(
+          "notification.requests.v1",
+          KeyType.REQUEST_ID,
+          List.of(NotificationRequested.class),
+          3,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.GATEWAY_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_EMAIL =
+      new TopicSpec(
+          "notification.email.v1",
+          KeyType.USER_ID,
+          List.of(EmailDeliveryRequested.class),
+          3,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_WHATSAPP =
+      new TopicSpec(
+          "notification.whatsapp.v1",
+          KeyType.USER_ID,
+          List.of(WhatsAppDeliveryRequested.class),
+          3,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_PUSH =
+      new TopicSpec(
+          "notification.push.v1",
+          KeyType.USER_ID,
+          List.of(PushDeliveryRequested.class),
+          3,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_DELIVERY_STATUS =
+      new TopicSpec(
+          "notification.delivery-status.v1",
+          KeyType.NOTIFICATION_ID,
+          List.of(
+              DeliverySent.class,
+              DeliveryFailed.class,
+              DeliveryDelivered.class,
+              DeliveryRead.class,
+              ContactPointInvalid.class),
+          3,
+          MONTH,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
+  public static final TopicSpec NOTIFICATION_INBOX =
+      new TopicSpec(
+          "notification.inbox.v1",
+          KeyType.USER_ID,
+          List.of(InboxItemCreated.class, InboxItemsRead.class, InboxItemArchived.class),
+          3,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
+  /** All topics, in the order of the design's catalog. */
+  public static final List<TopicSpec> ALL =
+      List.of(
+          CONTENT_APPROVALS,
+          PUBLISHING_REQUESTS,
+          PUBLISHING_RESULTS,
+          NOTIFICATION_REQUESTS,
+          NOTIFICATION_EMAIL,
+          NOTIFICATION_WHATSAPP,
+          NOTIFICATION_PUSH,
+          NOTIFICATION_DELIVERY_STATUS,
+          NOTIFICATION_INBOX);
+
+  private TopicCatalog() {}
+
+  /** The topics a service declares at start-up. */
+  public static List<TopicSpec> ownedBy(Owner owner) {
+    return ALL.stream().filter(topic -> topic.owner() == owner).toList();
+  }
+
+  public static Optional<TopicSpec> byName(String name) {
+    return ALL.stream().filter(topic -> topic.name().equals(name)).findFirst();
+  }
+}

@@ -1,0 +1,85 @@
+package io.herald.support.kafka;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Defaults every Herald service shares, added with the lowest precedence so that a service's {@code
+ * application.yml} or the environment can override any of them.
+ *
+ * <p>Records are Avro in the Confluent wire format (magic byte, 4-byte content id), with schemas
+ * registered in Apicurio Registry under {@code <topic>-<record full name>} so that one topic can
+ * carry several event types. Values that cannot be deserialized reach the listener's error handler
+ * instead of looping forever on the consumer.
+ */
+public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostProcessor {
+
+  static final String PROPERTY_SOURCE_NAME = "heraldDefaults";
+
+  /** Avro 1.12 only instantiates classes from trusted packages. */
+  static final String TRUSTED_AVRO_PACKAGES =
+      "io.herald.events.v1,java.lang,java.util,java.math,org.apache.avro";
+
+  @Override
+  public void postProcessEnvironment(
+      ConfigurableEnvironment environment, SpringApplication application) {
+    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+      System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", TRUSTED_AVRO_PACKAGES);
+    }
+    environment
+        .getPropertySources()
+        .addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults()));
+  }
+
+  static Map<String, Object> defaults() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("herald.registry-url", "${REGISTRY_URL:http://127.0.0.1:8180/apis/registry/v3}");
+    p.put("spring.kafka.bootstrap-servers", "${KAFKA_BOOTSTRAP:127.0.0.1:9092}");
+
+    String producer = "spring.kafka.producer.";
+    p.put(producer + "key-serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    p.put(producer + "value-serializer", "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
+    p.put(producer + "acks", "all");
+    p.put(producer + "properties.enable.idempotence", "true");
+    p.put(producer + "properties.delivery.timeout.ms", "40000");
+    p.put(producer + "properties.max.block.ms", "10000");
+    registryClient(p, producer);
+    p.put(producer + "properties.apicurio.registry.auto-register", "true");
+    p.put(producer + "properties.apicurio.registry.dereference-schema", "true");
+    p.put(
+        producer + "properties.apicurio.registry.artifact-resolver-strategy",
+        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+
+    String consumer = "spring.kafka.consumer.";
+    p.put(
+        consumer + "key-deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    p.put(
+        consumer + "value-deserializer",
+        "org.springframework.kafka.support.serializer.ErrorHandlingDeserializer");
+    p.put(
+        consumer + "properties.spring.deserializer.value.delegate.class",
+        "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
+    p.put(consumer + "auto-offset-reset", "earliest");
+    p.put(consumer + "properties.isolation.level", "read_committed");
+    registryClient(p, consumer);
+    p.put(consumer + "properties.apicurio.registry.use-specific-avro-reader", "true");
+
+    p.put("management.endpoints.web.exposure.include", "health,info,prometheus");
+    p.put("management.endpoint.health.probes.enabled", "true");
+    p.put("management.endpoint.health.show-details", "always");
+    p.put("management.endpoint.health.group.readiness.include", "readinessState,kafka");
+    p.put("management.metrics.tags.application", "${spring.application.name}");
+    p.put("spring.webflux.problemdetails.enabled", "true");
+    p.put("server.address", "${SERVER_ADDRESS:127.0.0.1}");
+    p.put("server.shutdown", "graceful");
+    return p;
+  }
+
+  private static void registryClient(Map<String, Object> p, String prefix) {
+    p.put(prefix + "properties.apicurio.registry.url", "${herald.registry-url}");
+  }
+}

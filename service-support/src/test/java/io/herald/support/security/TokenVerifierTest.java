@@ -1,0 +1,72 @@
+package io.herald.support.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TokenVerifierTest {
+
+  private static final byte[] SECRET =
+      "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+  private static final Clock NOW =
+      Clock.fixed(Instant.parse("2026-01-01T10:00:00Z"), ZoneOffset.UTC);
+
+  private final TokenVerifier verifier = new TokenVerifier(SECRET, NOW);
+
+  @Test
+  void shouldReturnPrincipalOfValidToken() {
+    String token =
+        new TokenIssuer(SECRET, NOW)
+            .issue(new HeraldPrincipal("acme", "alice", List.of("editor")), Duration.ofHours(1));
+
+    HeraldPrincipal principal = verifier.verify(token);
+
+    assertThat(principal).isEqualTo(new HeraldPrincipal("acme", "alice", List.of("editor")));
+  }
+
+  @Test
+  void shouldRefuseTokenSignedWithAnotherSecret() {
+    byte[] other = "ffffffffffffffffffffffffffffffff".getBytes(StandardCharsets.UTF_8);
+    String token =
+        new TokenIssuer(other, NOW)
+            .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofHours(1));
+
+    assertThatThrownBy(() -> verifier.verify(token))
+        .isInstanceOf(InvalidTokenException.class)
+        .hasMessage("token signature is not valid");
+  }
+
+  @Test
+  void shouldRefuseExpiredToken() {
+    Clock yesterday = Clock.offset(NOW, Duration.ofDays(-1));
+    String token =
+        new TokenIssuer(SECRET, yesterday)
+            .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofHours(1));
+
+    assertThatThrownBy(() -> verifier.verify(token)).hasMessage("token has expired");
+  }
+
+  @Test
+  void shouldRefuseGarbageAndUnsignedTokens() {
+    assertThatThrownBy(() -> verifier.verify("not-a-token"))
+        .hasMessage("token is not a signed JWT");
+    // {"alg":"none"} header with a plausible payload
+    assertThatThrownBy(
+            () ->
+                verifier.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsInRlbmFudCI6ImFjbWUifQ."))
+        .isInstanceOf(InvalidTokenException.class);
+  }
+
+  @Test
+  void shouldRefuseShortSecret() {
+    assertThatThrownBy(() -> new TokenVerifier("short".getBytes(StandardCharsets.UTF_8), NOW))
+        .hasMessageContaining("at least 32 bytes");
+  }
+}
