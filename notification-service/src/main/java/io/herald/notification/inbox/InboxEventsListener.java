@@ -4,6 +4,7 @@ import io.herald.events.v1.InboxItemCreated;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.ConsumerSeekAware;
@@ -29,8 +30,8 @@ class InboxEventsListener implements ConsumerSeekAware {
       topics = "notification.inbox.v1",
       groupId = "notification-inbox-stream-${random.uuid}",
       properties = "auto.offset.reset=latest")
-  void onInboxEvent(Object event) {
-    if (event instanceof InboxItemCreated created) {
+  void onInboxEvent(ConsumerRecord<String, Object> record) {
+    if (record.value() instanceof InboxItemCreated created) {
       broadcaster.publish(
           created.getTenantId(),
           created.getUserId(),

@@ -74,6 +74,8 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put("management.endpoint.health.group.readiness.include", "readinessState,kafka");
     p.put("management.metrics.tags.application", "${spring.application.name}");
     p.put("spring.webflux.problemdetails.enabled", "true");
+    // Kafka clients log every configuration at INFO; keep service logs about the service.
+    p.put("logging.level.org.apache.kafka", "WARN");
     p.put("server.address", "${SERVER_ADDRESS:127.0.0.1}");
     p.put("server.shutdown", "graceful");
     return p;

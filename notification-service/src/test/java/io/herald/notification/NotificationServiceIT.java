@@ -1,0 +1,377 @@
+package io.herald.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.herald.events.v1.Audience;
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
+
+/**
+ * notification-service against a real KRaft broker, Apicurio Registry and PostgreSQL: fan-out,
+ * once-only inbox, dead-lettering and the live stream.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1)
+class NotificationServiceIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>> SSE =
+      new ParameterizedTypeReference<>() {};
+
+  private static EmbeddedPostgres postgres;
+
+  @BeforeAll
+  static void startDatabase() throws IOException {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws IOException {
+    postgres.close();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    registry.add(
+        "spring.r2dbc.url",
+        () -> "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
+    registry.add("spring.r2dbc.username", () -> "postgres");
+    registry.add("spring.r2dbc.password", () -> "postgres");
+    registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
+    registry.add("spring.flyway.user", () -> "postgres");
+    registry.add("spring.flyway.password", () -> "postgres");
+    registry.add("spring.flyway.locations", () -> "classpath:db/migration,classpath:db/demo");
+  }
+
+  @LocalServerPort int port;
+  @Autowired EmbeddedKafkaBroker broker;
+  @Autowired KafkaTemplate<String, SpecificRecord> kafka;
+
+  @Test
+  void shouldStoreInboxItemsAndFanOutEmailToEveryRecipientOfUsersAndRoles() {
+    // bob is named; alice holds the admin role; carol has neither.
+    NotificationRequested request =
+        request("acme", List.of("bob"), List.of("admin"), List.of(Channel.IN_APP, Channel.EMAIL));
+
+    kafka.send("notification.requests.v1", request.getRequestId(), request);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(inboxOwners(request.getRequestId()))
+                    .containsExactlyInAnyOrder("acme/bob", "acme/alice"));
+    List<EmailDeliveryRequested> emails =
+        recordsOf("notification.email.v1", EmailDeliveryRequested.class, 2).stream()
+            .filter(e -> e.getNotificationId().equals(request.getRequestId()))
+            .toList();
+    assertThat(emails)
+        .extracting(EmailDeliveryRequested::getTo)
+        .containsExactlyInAnyOrder("bob@acme.example", "alice@acme.example");
+    assertThat(emails).allSatisfy(e -> assertThat(e.getSubject()).isEqualTo("Welcome"));
+  }
+
+  @Test
+  void shouldNotDuplicateInboxItemOrDeliveryWhenRequestIsRedelivered() {
+    NotificationRequested request =
+        request("acme", List.of("carol"), List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
+
+    kafka.send("notification.requests.v1", request.getRequestId(), request);
+    kafka.send("notification.requests.v1", request.getRequestId(), request);
+    NotificationRequested marker =
+        request("acme", List.of("carol"), List.of(), List.of(Channel.IN_APP));
+    kafka.send("notification.requests.v1", marker.getRequestId(), marker);
+
+    // The marker is processed after both copies (same partition), so both copies were seen.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !inboxOwners(marker.getRequestId()).isEmpty());
+    assertThat(inboxOwners(request.getRequestId())).containsExactly("acme/carol");
+    assertThat(
+            count(
+                "SELECT count(*) FROM deliveries WHERE notification_id = '"
+                    + request.getRequestId()
+                    + "'"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void shouldDeadLetterMalformedRecordWithReasonAndKeepProcessing() {
+    String key = "poison-" + UUID.randomUUID();
+    try (KafkaProducer<String, byte[]> raw =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", broker.getBrokersAsString()),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      raw.send(
+          new ProducerRecord<>(
+              "notification.requests.v1", key, "not avro at all".getBytes(StandardCharsets.UTF_8)));
+      raw.flush();
+    }
+    NotificationRequested good =
+        request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP));
+    kafka.send("notification.requests.v1", good.getRequestId(), good);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> !inboxOwners(good.getRequestId()).isEmpty());
+    ConsumerRecord<String, byte[]> dead =
+        rawRecords("notification.requests.v1-dlt").stream()
+            .filter(r -> key.equals(r.key()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("poison record not dead-lettered"));
+    assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro at all");
+    assertThat(header(dead, "kafka_dlt-exception-fqcn"))
+        .isEqualTo("org.springframework.kafka.support.serializer.DeserializationException");
+    assertThat(header(dead, "kafka_dlt-exception-message")).isNotBlank();
+    assertThat(header(dead, "kafka_dlt-original-topic")).isEqualTo("notification.requests.v1");
+  }
+
+  @Test
+  void shouldDeadLetterRequestWithoutContentAtOnce() {
+    NotificationRequested empty =
+        NotificationRequested.newBuilder(
+                request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP)))
+            .setTitle(null)
+            .build();
+
+    kafka.send("notification.requests.v1", empty.getRequestId(), empty);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        rawRecords("notification.requests.v1-dlt").stream()
+                            .filter(r -> empty.getRequestId().equals(r.key()))
+                            .map(r -> header(r, "kafka_dlt-exception-message")))
+                    .singleElement()
+                    .asString()
+                    .contains("has no title and body"));
+  }
+
+  @Test
+  void shouldStreamNewItemToItsRecipientOnlyAndListItForHimOnly() {
+    List<ServerSentEvent<Map<String, Object>>> bob = new CopyOnWriteArrayList<>();
+    List<ServerSentEvent<Map<String, Object>>> carol = new CopyOnWriteArrayList<>();
+    List<ServerSentEvent<Map<String, Object>>> otherTenantBob = new CopyOnWriteArrayList<>();
+    List<Disposable> streams =
+        List.of(
+            stream(token("acme", "bob"), bob),
+            stream(token("acme", "carol"), carol),
+            stream(token("globex", "bob"), otherTenantBob));
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> bob.size() + carol.size() + otherTenantBob.size() == 3);
+      NotificationRequested request =
+          request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP));
+
+      kafka.send("notification.requests.v1", request.getRequestId(), request);
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> bob.stream().anyMatch(e -> "inbox-item".equals(e.event())));
+      ServerSentEvent<Map<String, Object>> item =
+          bob.stream().filter(e -> "inbox-item".equals(e.event())).findFirst().orElseThrow();
+      assertThat(item.data())
+          .containsEntry("notificationId", request.getRequestId())
+          .containsEntry("title", "Welcome");
+      assertThat(carol).noneMatch(e -> "inbox-item".equals(e.event()));
+      assertThat(otherTenantBob).noneMatch(e -> "inbox-item".equals(e.event()));
+
+      assertThat(list(token("acme", "bob"))).contains(request.getRequestId());
+      assertThat(list(token("globex", "bob"))).doesNotContain(request.getRequestId());
+    } finally {
+      streams.forEach(Disposable::dispose);
+    }
+  }
+
+  private Disposable stream(String token, List<ServerSentEvent<Map<String, Object>>> sink) {
+    return WebClient.create("http://127.0.0.1:" + port)
+        .get()
+        .uri("/api/notifications/stream")
+        .header("Authorization", "Bearer " + token)
+        .accept(MediaType.TEXT_EVENT_STREAM)
+        .retrieve()
+        .bodyToFlux(SSE)
+        .subscribe(sink::add);
+  }
+
+  private String list(String token) {
+    return WebClient.create("http://127.0.0.1:" + port)
+        .get()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token)
+        .retrieve()
+        .bodyToMono(String.class)
+        .block(Duration.ofSeconds(10));
+  }
+
+  private static NotificationRequested request(
+      String tenant, List<String> users, List<String> roles, List<Channel> channels) {
+    String id = UUID.randomUUID().toString();
+    return NotificationRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setRequestId(id)
+        .setRequestedBy("test")
+        .setAudience(Audience.newBuilder().setUserIds(users).setRoles(roles).build())
+        .setChannels(channels)
+        .setCategory("account")
+        .setTitle("Welcome")
+        .setBody("Hello")
+        .build();
+  }
+
+  private static List<String> inboxOwners(String notificationId) {
+    List<String> owners = new ArrayList<>();
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement();
+        var rs =
+            s.executeQuery(
+                "SELECT tenant_id, user_id FROM inbox_items WHERE notification_id = '"
+                    + notificationId
+                    + "'")) {
+      while (rs.next()) {
+        owners.add(rs.getString(1) + "/" + rs.getString(2));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return owners;
+  }
+
+  private static long count(String sql) {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private <T> List<T> recordsOf(String topic, Class<T> type, int atLeast) {
+    List<T> found = new ArrayList<>();
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
+    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
+    config.put("apicurio.registry.use-specific-avro-reader", true);
+    try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config)) {
+      consumer.subscribe(List.of(topic));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer
+                    .poll(Duration.ofMillis(300))
+                    .forEach(
+                        r -> {
+                          if (type.isInstance(r.value())) {
+                            found.add(type.cast(r.value()));
+                          }
+                        });
+                return found.size() >= atLeast;
+              });
+    }
+    return found;
+  }
+
+  private List<ConsumerRecord<String, byte[]>> rawRecords(String topic) {
+    List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (System.nanoTime() < end) {
+        consumer.poll(Duration.ofMillis(300)).forEach(found::add);
+      }
+    }
+    return found;
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String token(String tenant, String user) {
+    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
+        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
+  }
+
+  static {
+    // Fail fast with a clear message if the registry distribution is missing.
+    if (System.getProperty("herald.apicurio.dist") == null) {
+      throw new UncheckedIOException(
+          new IOException("run through Maven: -Dherald.apicurio.dist is set by the build"));
+    }
+  }
+}
