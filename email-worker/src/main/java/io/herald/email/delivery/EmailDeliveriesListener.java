@@ -7,6 +7,7 @@ import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -92,9 +93,15 @@ class EmailDeliveriesListener {
   }
 
   @DltHandler
-  void onDeadLetter(
-      ConsumerRecord<String, Object> record,
-      @Header(name = KafkaHeaders.DLT_EXCEPTION_MESSAGE, required = false) String reason) {
+  void onDeadLetter(ConsumerRecord<String, Object> record) {
+    // Retry-topic dead letters carry kafka_exception-*, blocking ones kafka_dlt-exception-*.
+    org.apache.kafka.common.header.Header reasonHeader =
+        record.headers().lastHeader(KafkaHeaders.EXCEPTION_MESSAGE);
+    if (reasonHeader == null) {
+      reasonHeader = record.headers().lastHeader(KafkaHeaders.DLT_EXCEPTION_MESSAGE);
+    }
+    String reason =
+        reasonHeader == null ? "unknown" : new String(reasonHeader.value(), StandardCharsets.UTF_8);
     meters.counter("herald.email.dead-lettered").increment();
     if (!(record.value() instanceof EmailDeliveryRequested delivery)) {
       log.error("Undecodable record dead-lettered at offset {}: {}", record.offset(), reason);
@@ -116,7 +123,7 @@ class EmailDeliveriesListener {
             .setUserId(delivery.getUserId())
             .setChannel(Channel.EMAIL)
             .setErrorCode("SMTP_FAILED")
-            .setReason(reason == null ? "unknown" : reason)
+            .setReason(reason)
             .setRetryable(false)
             .setFinal$(true)
             .setAttempt(0)

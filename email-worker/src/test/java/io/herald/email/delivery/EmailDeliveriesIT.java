@@ -1,0 +1,193 @@
+package io.herald.email.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.icegreen.greenmail.configuration.GreenMailConfiguration;
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.DeliveryFailed;
+import io.herald.events.v1.DeliverySent;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.support.testing.ApicurioRegistryServer;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** email-worker against a real KRaft broker, Apicurio Registry and GreenMail SMTP server. */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.NONE,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1, topics = "notification.delivery-status.v1")
+class EmailDeliveriesIT {
+
+  private static final int SMTP_PORT = freePort();
+
+  @RegisterExtension
+  static GreenMailExtension smtp =
+      new GreenMailExtension(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+          .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication())
+          .withPerMethodLifecycle(false);
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("spring.mail.host", () -> "127.0.0.1");
+    registry.add("spring.mail.port", () -> SMTP_PORT);
+  }
+
+  @Autowired KafkaTemplate<String, SpecificRecord> kafka;
+  @Autowired EmbeddedKafkaBroker broker;
+
+  private KafkaConsumer<String, Object> statuses;
+
+  @BeforeEach
+  void subscribeToStatuses() {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
+    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
+    config.put("apicurio.registry.use-specific-avro-reader", true);
+    statuses = new KafkaConsumer<>(config);
+    statuses.subscribe(List.of("notification.delivery-status.v1"));
+  }
+
+  @AfterEach
+  void close() {
+    statuses.close();
+  }
+
+  @Test
+  void shouldSendTheMailAndReportItSent() throws Exception {
+    EmailDeliveryRequested delivery = delivery("bob@acme.example");
+
+    kafka.send("notification.email.v1", delivery.getUserId(), delivery);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                List.of(smtp.getReceivedMessages()).stream()
+                    .anyMatch(m -> hasDeliveryId(m, delivery.getDeliveryId())));
+    MimeMessage mail =
+        List.of(smtp.getReceivedMessages()).stream()
+            .filter(m -> hasDeliveryId(m, delivery.getDeliveryId()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(mail.getAllRecipients()[0].toString()).isEqualTo("bob@acme.example");
+    assertThat(mail.getSubject()).isEqualTo("Welcome");
+    assertThat(((String) mail.getContent()).trim()).isEqualTo("Hello Bob");
+
+    DeliverySent sent = statusOf(delivery.getDeliveryId(), DeliverySent.class);
+    assertThat(sent.getChannel()).isEqualTo(Channel.EMAIL);
+    assertThat(sent.getProvider()).isEqualTo("smtp");
+    assertThat(sent.getAttempt()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldDeadLetterAnInvalidAddressAtOnceAndReportFinalFailure() {
+    EmailDeliveryRequested delivery = delivery("not an address");
+
+    kafka.send("notification.email.v1", delivery.getUserId(), delivery);
+
+    DeliveryFailed failed = statusOf(delivery.getDeliveryId(), DeliveryFailed.class);
+    assertThat(failed.getFinal$()).isTrue();
+    assertThat(failed.getReason()).contains("not valid");
+  }
+
+  private <T extends SpecificRecord> T statusOf(String deliveryId, Class<T> type) {
+    List<T> found = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              statuses
+                  .poll(Duration.ofMillis(300))
+                  .forEach(
+                      r -> {
+                        if (type.isInstance(r.value())
+                            && deliveryId.equals(
+                                String.valueOf(
+                                    ((SpecificRecord) r.value())
+                                        .get(
+                                            r.value().getClass().equals(type)
+                                                ? fieldIndex(type)
+                                                : 0)))) {
+                          found.add(type.cast(r.value()));
+                        }
+                      });
+              return !found.isEmpty();
+            });
+    return found.get(0);
+  }
+
+  private static int fieldIndex(Class<? extends SpecificRecord> type) {
+    try {
+      return ((SpecificRecord) type.getDeclaredConstructor().newInstance())
+          .getSchema()
+          .getField("deliveryId")
+          .pos();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean hasDeliveryId(MimeMessage message, String deliveryId) {
+    try {
+      String[] header = message.getHeader("X-Herald-Delivery-Id");
+      return header != null && header[0].equals(deliveryId);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static EmailDeliveryRequested delivery(String to) {
+    return EmailDeliveryRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId("acme")
+        .setOccurredAt(Instant.now())
+        .setDeliveryId(UUID.randomUUID().toString())
+        .setNotificationId(UUID.randomUUID().toString())
+        .setUserId("bob")
+        .setTo(to)
+        .setSubject("Welcome")
+        .setTextBody("Hello Bob")
+        .setCategory("account")
+        .build();
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
