@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,21 @@ public final class Platform implements AutoCloseable {
     return config.ports();
   }
 
+  /** Process ids of every child process started, for checks that nothing is left behind. */
+  public List<Long> childProcessIds() {
+    synchronized (processes) {
+      return processes.stream().map(ManagedProcess::pid).toList();
+    }
+  }
+
+  public String gatewayUrl() {
+    return "http://127.0.0.1:" + ports().gateway();
+  }
+
+  public String mailApiUrl() {
+    return mailApiBase();
+  }
+
   /** The HS256 secret the services check tokens with. */
   public byte[] jwtSecret() {
     return jwtSecret.getBytes(StandardCharsets.UTF_8);
@@ -156,6 +172,8 @@ public final class Platform implements AutoCloseable {
           FileChannel.open(
               data.resolve("platform.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by this very JVM
     } catch (IOException e) {
       throw new UncheckedIOException("cannot lock " + data, e);
     }

@@ -3,7 +3,9 @@ package io.herald.deploy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,13 +33,27 @@ public record Ports(
     return new Ports(8080, 8081, 8082, 8083, 8084, 8085, 9092, 9093, 8180, 55432, 3025, 8025, 8090);
   }
 
+  /** Thirteen distinct free ports: all sockets are held open together, then released. */
   public static Ports free() {
-    int[] p = new int[13];
-    for (int i = 0; i < p.length; i++) {
-      p[i] = freePort();
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < 13; i++) {
+        sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+      }
+      int[] p = sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+      return new Ports(
+          p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
+    } catch (IOException e) {
+      throw new IllegalStateException("no free ports", e);
+    } finally {
+      for (ServerSocket socket : sockets) {
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // closing a listening socket we own; nothing to recover
+        }
+      }
     }
-    return new Ports(
-        p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
   }
 
   /** Every port by what listens on it, for checks and messages. */
@@ -65,14 +81,6 @@ public record Ports(
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
     }
   }
 }

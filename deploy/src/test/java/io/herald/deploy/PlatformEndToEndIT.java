@@ -1,0 +1,203 @@
+package io.herald.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The whole platform started the way {@code ./herald run} starts it (broker, registry, PostgreSQL,
+ * GreenMail, simulators and the six services, each its own process), driven through the gateway's
+ * HTTP API and SSE stream to the SMTP server.
+ */
+class PlatformEndToEndIT {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static Platform platform;
+  private static Path dataDir;
+
+  @BeforeAll
+  static void startPlatform() throws IOException {
+    dataDir = Files.createTempDirectory(Path.of("target"), "e2e-");
+    platform = Platform.start(PlatformConfig.isolated(dataDir));
+  }
+
+  @AfterAll
+  static void stopPlatform() {
+    if (platform == null) {
+      return;
+    }
+    List<Long> children = platform.childProcessIds();
+    platform.close();
+    assertThat(children)
+        .as("no process of the platform is left behind")
+        .allSatisfy(
+            pid ->
+                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                    .isNotEqualTo(Optional.of(true)));
+    assertThat(Ports.isFree(platform.ports().postgres())).as("PostgreSQL stopped").isTrue();
+  }
+
+  @Test
+  void shouldDeliverToRecipientsStreamAndMailboxOnlyAndNobodyElse() throws Exception {
+    SseReader bob = SseReader.open(platform.gatewayUrl(), token("acme", "bob"));
+    SseReader carol = SseReader.open(platform.gatewayUrl(), token("acme", "carol"));
+    SseReader dave = SseReader.open(platform.gatewayUrl(), token("globex", "dave"));
+    try {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> bob.connected() && carol.connected() && dave.connected());
+
+      HttpResponse<String> accepted =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/api/notifications"))
+                  .header("Authorization", "Bearer " + token("acme", "alice"))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          """
+                          {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
+                           "category": "account", "title": "Welcome aboard",
+                           "body": "Hello Bob, your account is ready."}
+                          """))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(accepted.statusCode()).isEqualTo(202);
+      String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  bob.items().stream()
+                      .anyMatch(i -> requestId.equals(i.get("notificationId").asString())));
+      JsonNode item = bob.items().get(0);
+      assertThat(item.get("title").asString()).isEqualTo("Welcome aboard");
+      assertThat(item.get("body").asString()).isEqualTo("Hello Bob, your account is ready.");
+
+      JsonNode mail =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .until(() -> mailbox("bob@acme.example"), box -> box.size() == 1)
+              .get(0);
+      assertThat(mail.get("subject").asString()).isEqualTo("Welcome aboard");
+      String mime = mail.get("mimeMessage").asString();
+      assertThat(mime)
+          .contains("To: bob@acme.example")
+          .contains("Hello Bob, your account is ready.");
+
+      // bob's inbox lists it through the gateway; nobody else received anything.
+      assertThat(get("/api/notifications", token("acme", "bob"))).contains(requestId);
+      assertThat(get("/api/notifications", token("acme", "carol"))).doesNotContain(requestId);
+      assertThat(get("/api/notifications", token("globex", "dave"))).doesNotContain(requestId);
+      assertThat(carol.items()).isEmpty();
+      assertThat(dave.items()).isEmpty();
+      assertThat(mailbox("carol@acme.example")).isEmpty();
+      assertThat(mailbox("dave@globex.example")).isEmpty();
+    } finally {
+      Stream.of(bob, carol, dave).forEach(SseReader::close);
+    }
+  }
+
+  @Test
+  void shouldRefuseToStartTwiceOnTheSameDataFolder() {
+    assertThatThrownBy(() -> Platform.start(PlatformConfig.isolated(dataDir)))
+        .isInstanceOf(PlatformException.class)
+        .hasMessageContaining("already running");
+    assertThat(Http.status(platform.gatewayUrl() + "/actuator/health/readiness")).isEqualTo(200);
+  }
+
+  private static String get(String path, String token) throws Exception {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + path))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** Messages GreenMail holds for an address; empty when it never received any. */
+  private static List<JsonNode> mailbox(String address) throws Exception {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(platform.mailApiUrl() + "/api/user/" + address + "/messages/INBOX"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    JsonNode body = JSON.readTree(response.body());
+    return body.isArray() ? List.copyOf(body.valueStream().toList()) : List.of();
+  }
+
+  private static String token(String tenant, String user) {
+    return new TokenIssuer(platform.jwtSecret(), Clock.systemUTC())
+        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(10));
+  }
+
+  /** Reads a text/event-stream line by line and keeps its inbox-item events. */
+  static final class SseReader {
+    private final List<JsonNode> items = new CopyOnWriteArrayList<>();
+    private volatile boolean connected;
+    private volatile String event;
+    private CompletableFuture<Void> reading;
+
+    static SseReader open(String gateway, String token) {
+      SseReader reader = new SseReader();
+      reader.reading =
+          HTTP.sendAsync(
+                  HttpRequest.newBuilder(URI.create(gateway + "/api/notifications/stream"))
+                      .header("Authorization", "Bearer " + token)
+                      .header("Accept", "text/event-stream")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofLines())
+              .thenAccept(response -> response.body().forEach(reader::line));
+      return reader;
+    }
+
+    private void line(String line) {
+      if (line.startsWith(":connected")) {
+        connected = true;
+      } else if (line.startsWith("event:")) {
+        event = line.substring("event:".length()).trim();
+      } else if (line.startsWith("data:") && "inbox-item".equals(event)) {
+        items.add(JSON.readTree(line.substring("data:".length())));
+      } else if (line.isEmpty()) {
+        event = null;
+      }
+    }
+
+    boolean connected() {
+      return connected;
+    }
+
+    List<JsonNode> items() {
+      return items;
+    }
+
+    void close() {
+      reading.cancel(true);
+    }
+  }
+}
