@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
  * ./herald run                      start the platform; Ctrl-C stops it
  * ./herald token bob                a token for demo user bob of tenant acme (8 hours)
  * ./herald token dave --tenant globex --roles admin
+ * ./herald latency 20               POST-to-SSE latency of the running platform
  * </pre>
  *
  * State lives in {@code .herald/} (or {@code HERALD_HOME}).
@@ -32,13 +33,23 @@ public final class HeraldLocal {
       switch (command) {
         case "run" -> run(home);
         case "token" -> System.out.println(token(home, Arrays.copyOfRange(args, 1, args.length)));
+        case "latency" ->
+            LatencyBenchmark.run(
+                home,
+                System.getenv().getOrDefault("HERALD_GATEWAY", "http://127.0.0.1:8080"),
+                args.length > 1 ? Integer.parseInt(args[1]) : 20,
+                args.length > 2 ? Integer.parseInt(args[2]) : 3);
         default -> {
-          System.err.println("usage: ./herald [run | token USER [--tenant T] [--roles a,b]]");
+          System.err.println(
+              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] | latency [N] [WARMUP]]");
           System.exit(2);
         }
       }
     } catch (PlatformException | IllegalArgumentException e) {
       System.err.println("[herald] " + e.getMessage());
+      System.exit(1);
+    } catch (Exception e) {
+      System.err.println("[herald] " + e);
       System.exit(1);
     }
   }

@@ -258,6 +258,9 @@ public final class Platform implements AutoCloseable {
               .setDataDirectory(dir)
               .setCleanDataDirectory(false)
               .setServerConfig("listen_addresses", "127.0.0.1")
+              // The embedded defaults trade durability for test speed; the platform keeps data.
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
               .setPGStartupWait(Duration.ofSeconds(60))
               .setOutputRedirector(
                   ProcessBuilder.Redirect.appendTo(

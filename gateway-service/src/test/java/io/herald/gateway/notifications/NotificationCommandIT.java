@@ -77,9 +77,12 @@ class NotificationCommandIT {
     rawConsumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.GROUP_ID_CONFIG, "raw-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "raw-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
             new StringDeserializer(),
             new ByteArrayDeserializer());
     rawConsumer.subscribe(List.of("notification.requests.v1"));
@@ -239,11 +242,12 @@ class NotificationCommandIT {
         http.post()
             .uri("/api/notifications")
             .header("Authorization", "Bearer " + token)
-            .headers(h -> {
-              if (idempotencyKey != null) {
-                h.add("Idempotency-Key", idempotencyKey);
-              }
-            })
+            .headers(
+                h -> {
+                  if (idempotencyKey != null) {
+                    h.add("Idempotency-Key", idempotencyKey);
+                  }
+                })
             .contentType(MediaType.APPLICATION_JSON)
             .bodyValue(BODY)
             .exchange()
