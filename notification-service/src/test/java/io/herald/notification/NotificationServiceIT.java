@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
@@ -236,6 +237,50 @@ class NotificationServiceIT {
     } finally {
       streams.forEach(Disposable::dispose);
     }
+  }
+
+  @Test
+  void shouldContinueTheRequestsTraceOnEveryRecordItCauses() {
+    NotificationRequested request =
+        request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
+    String traceId = UUID.randomUUID().toString().replace("-", "");
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", broker.getBrokersAsString());
+    config.put("key.serializer", StringSerializer.class);
+    config.put("value.serializer", AvroKafkaSerializer.class);
+    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
+    config.put("apicurio.registry.auto-register", true);
+    config.put("apicurio.registry.dereference-schema", true);
+    config.put(
+        "apicurio.registry.artifact-resolver-strategy",
+        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+    try (KafkaProducer<String, Object> producer = new KafkaProducer<>(config)) {
+      ProducerRecord<String, Object> record =
+          new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request);
+      record
+          .headers()
+          .add(
+              "traceparent",
+              ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+      producer.send(record);
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        rawRecords("notification.email.v1").stream()
+                            .map(r -> header(r, "traceparent"))
+                            .filter(t -> t != null && t.contains(traceId)))
+                    .as("e-mail delivery continues the request's trace")
+                    .isNotEmpty());
+    assertThat(
+            rawRecords("notification.inbox.v1").stream()
+                .map(r -> header(r, "traceparent"))
+                .filter(t -> t != null && t.contains(traceId)))
+        .as("inbox event continues the request's trace")
+        .isNotEmpty();
   }
 
   private Disposable stream(String token, List<ServerSentEvent<Map<String, Object>>> sink) {

@@ -98,6 +98,13 @@ class NotificationCommandIT {
     String requestId = accept(token("acme", "alice"), null);
 
     ConsumerRecord<String, byte[]> record = recordWithKey(requestId);
+    assertThat(record.headers().lastHeader("traceparent"))
+        .as("W3C trace context header")
+        .isNotNull()
+        .satisfies(
+            h ->
+                assertThat(new String(h.value(), StandardCharsets.UTF_8))
+                    .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]"));
     ByteBuffer wire = ByteBuffer.wrap(record.value());
     assertThat(wire.get()).as("Confluent magic byte").isZero();
     int schemaId = wire.getInt();

@@ -68,6 +68,13 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     registryClient(p, consumer);
     p.put(consumer + "properties.apicurio.registry.use-specific-avro-reader", "true");
 
+    // Every record carries the W3C trace context (traceparent header) of the work that caused it.
+    p.put("spring.kafka.template.observation-enabled", "true");
+    p.put("spring.kafka.listener.observation-enabled", "true");
+    p.put("management.tracing.propagation.type", "w3c");
+    // Carries the HTTP request's observation across Reactor thread hops into KafkaTemplate.send.
+    p.put("spring.reactor.context-propagation", "auto");
+
     p.put("management.endpoints.web.exposure.include", "health,info,prometheus");
     p.put("management.endpoint.health.probes.enabled", "true");
     p.put("management.endpoint.health.show-details", "always");
