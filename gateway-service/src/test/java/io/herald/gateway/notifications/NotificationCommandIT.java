@@ -135,6 +135,15 @@ class NotificationCommandIT {
     assertThat(event.get("requestedBy").toString()).isEqualTo("alice");
     assertThat(event.get("title").toString()).isEqualTo("Welcome");
     assertThat(((GenericRecord) event.get("audience")).get("userIds").toString()).contains("bob");
+    String subjects =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(ApicurioRegistryServer.shared().ccompatUrl() + "/subjects"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(subjects).contains("notification.requests.v1-NotificationRequested");
   }
 
   @Test

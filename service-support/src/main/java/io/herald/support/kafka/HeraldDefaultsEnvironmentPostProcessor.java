@@ -12,8 +12,8 @@ import org.springframework.core.env.MapPropertySource;
  * application.yml} or the environment can override any of them.
  *
  * <p>Records are Avro in the Confluent wire format (magic byte, 4-byte content id), with schemas
- * registered in Apicurio Registry under {@code <topic>-<record full name>} so that one topic can
- * carry several event types. Values that cannot be deserialized reach the listener's error handler
+ * registered in Apicurio Registry under {@code <topic>-<record name>} so that one topic can carry
+ * several event types. Values that cannot be deserialized reach the listener's error handler
  * instead of looping forever on the consumer.
  */
 public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostProcessor {
@@ -53,6 +53,8 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put(
         producer + "properties.apicurio.registry.artifact-resolver-strategy",
         "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+    // The default group is what the Confluent-compatible API lists as subjects.
+    p.put(producer + "properties.apicurio.registry.artifact.group-id", "default");
 
     String consumer = "spring.kafka.consumer.";
     p.put(
