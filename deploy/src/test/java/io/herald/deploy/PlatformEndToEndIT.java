@@ -123,6 +123,40 @@ class PlatformEndToEndIT {
   }
 
   @Test
+  void shouldEnforceBackwardCompatibilityInTheRegistry() throws Exception {
+    String subjects =
+        platform.registryBase() + "/apis/ccompat/v7/subjects/e2e.compat.v1-Thing/versions";
+    String v1 =
+        "{\"type\":\"record\",\"name\":\"Thing\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}";
+    String v2 =
+        "{\"type\":\"record\",\"name\":\"Thing\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},"
+            + "{\"name\":\"priority\",\"type\":\"int\"}]}";
+
+    assertThat(register(subjects, v1).statusCode()).isEqualTo(200);
+    HttpResponse<String> incompatible = register(subjects, v2);
+
+    assertThat(incompatible.statusCode()).isEqualTo(409);
+    assertThat(
+            HTTP.send(
+                    HttpRequest.newBuilder(
+                            URI.create(platform.registryBase() + "/apis/ccompat/v7/config"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .contains("BACKWARD");
+  }
+
+  private static HttpResponse<String> register(String url, String schema) throws Exception {
+    String body = JSON.writeValueAsString(java.util.Map.of("schema", schema));
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void shouldRefuseToStartTwiceOnTheSameDataFolder() {
     assertThatThrownBy(() -> Platform.start(PlatformConfig.isolated(dataDir)))
         .isInstanceOf(PlatformException.class)

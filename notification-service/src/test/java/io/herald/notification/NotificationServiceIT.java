@@ -3,7 +3,6 @@ package io.herald.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
@@ -12,6 +11,7 @@ import io.herald.events.v1.NotificationRequested;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.TokenIssuer;
 import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -352,16 +352,8 @@ class NotificationServiceIT {
 
   private <T> List<T> recordsOf(String topic, Class<T> type, int atLeast) {
     List<T> found = new ArrayList<>();
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.use-specific-avro-reader", true);
-    try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config)) {
-      consumer.subscribe(List.of(topic));
+    try (KafkaConsumer<String, Object> consumer =
+        KafkaTestClients.avroConsumer(broker.getBrokersAsString(), topic)) {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(

@@ -6,26 +6,22 @@ import static org.awaitility.Awaitility.await;
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.DeliveryFailed;
 import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,16 +63,9 @@ class EmailDeliveriesIT {
 
   @BeforeEach
   void subscribeToStatuses() {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.use-specific-avro-reader", true);
-    statuses = new KafkaConsumer<>(config);
-    statuses.subscribe(List.of("notification.delivery-status.v1"));
+    statuses =
+        KafkaTestClients.avroConsumer(
+            broker.getBrokersAsString(), "notification.delivery-status.v1");
   }
 
   @AfterEach
