@@ -152,7 +152,8 @@ public final class ApicurioRegistryServer {
       throw new IllegalStateException(
           "Apicurio Registry distribution not found at '"
               + dist
-              + "': run the tests through Maven (it fetches it) or set -Dherald.apicurio.dist");
+              + "': run ./mvnw validate at the repository root once (it fetches the distribution),"
+              + " or set -Dherald.apicurio.dist");
     }
     Path archive = Path.of(dist);
     String name = archive.getFileName().toString().replace(".tar.gz", "");
