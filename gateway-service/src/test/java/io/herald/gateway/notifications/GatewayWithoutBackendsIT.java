@@ -1,0 +1,105 @@
+package io.herald.gateway.notifications;
+
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The gateway with no broker and no notification-service behind it: callers get a clear 503
+ * problem, never a hanging request or a 202 for a command that was not stored.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class GatewayWithoutBackendsIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final int CLOSED_PORT = closedPort();
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + CLOSED_PORT);
+    registry.add("spring.kafka.admin.fail-fast", () -> "false");
+    registry.add("spring.kafka.admin.auto-create", () -> "false");
+    registry.add(
+        "herald.registry-url", () -> "http://127.0.0.1:" + CLOSED_PORT + "/apis/registry/v3");
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    registry.add("herald.gateway.publish-timeout", () -> "2s");
+    registry.add(
+        "herald.gateway.notification-service-url", () -> "http://127.0.0.1:" + CLOSED_PORT);
+  }
+
+  @LocalServerPort int port;
+  private WebTestClient http;
+
+  @BeforeEach
+  void setUp() {
+    http =
+        WebTestClient.bindToServer()
+            .baseUrl("http://127.0.0.1:" + port)
+            .responseTimeout(Duration.ofSeconds(20))
+            .build();
+  }
+
+  @Test
+  void shouldAnswerServiceUnavailableWhenTheBrokerDoesNotAcknowledge() {
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token())
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            """
+            {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP"],
+             "category": "account", "title": "Welcome", "body": "Hello"}
+            """)
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectHeader()
+        .valueEquals("Retry-After", "5")
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/broker-unavailable");
+  }
+
+  @Test
+  void shouldAnswerServiceUnavailableWhenTheInboxOwnerIsDown() {
+    http.get()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token())
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/upstream-unavailable");
+  }
+
+  private static String token() {
+    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
+        .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofMinutes(5));
+  }
+
+  private static int closedPort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
