@@ -50,6 +50,8 @@ public final class Platform implements AutoCloseable {
           "whatsapp-worker",
           "push-worker");
 
+  private static final String PROCESS_LIST = "platform.processes";
+
   private final PlatformConfig config;
   private final PlatformLayout layout;
   private final List<ManagedProcess> processes = Collections.synchronizedList(new ArrayList<>());
@@ -111,6 +113,7 @@ public final class Platform implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     acquireLock(data);
+    stopLeftovers(data);
     checkPortsFree();
     checkBuilt();
     jwtSecret = jwtSecret(data);
@@ -192,6 +195,71 @@ public final class Platform implements AutoCloseable {
     }
   }
 
+  /**
+   * A launcher killed with SIGKILL cannot stop its children; the next start finds them in the
+   * process list it keeps and stops them (only processes whose pid and start time both match).
+   */
+  private void stopLeftovers(Path data) {
+    Path list = data.resolve(PROCESS_LIST);
+    if (!Files.exists(list)) {
+      return;
+    }
+    try {
+      List<String> lines = new ArrayList<>(Files.readAllLines(list));
+      Collections.reverse(lines); // services before the infrastructure they use
+      for (String line : lines) {
+        String[] fields = line.split(" ");
+        if (fields.length != 3) {
+          continue;
+        }
+        long pid = Long.parseLong(fields[0]);
+        Instant started = Instant.parse(fields[1]);
+        ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            .filter(h -> h.info().startInstant().map(started::equals).orElse(false))
+            .ifPresent(
+                h -> {
+                  log("Stopping " + fields[2] + " (pid " + pid + ") left by an earlier launcher");
+                  h.destroy();
+                  h.onExit().completeOnTimeout(h, 30, TimeUnit.SECONDS).join();
+                  if (h.isAlive()) {
+                    h.destroyForcibly();
+                  }
+                });
+      }
+      Files.delete(list);
+    } catch (IOException | RuntimeException e) {
+      log("Could not check for processes left by an earlier launcher: " + e.getMessage());
+    }
+  }
+
+  private void remember(ManagedProcess process) {
+    remember(process.pid(), process.name());
+  }
+
+  private void remember(long pid, String name) {
+    ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
+    if (handle == null) {
+      return;
+    }
+    String line =
+        pid
+            + " "
+            + handle.info().startInstant().map(Instant::toString).orElse("-")
+            + " "
+            + name
+            + "\n";
+    try {
+      Files.writeString(
+          config.dataDir().resolve(PROCESS_LIST),
+          line,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      log("cannot record " + name + ": " + e.getMessage());
+    }
+  }
+
   private void checkPortsFree() {
     List<String> busy = new ArrayList<>();
     ports()
@@ -268,6 +336,13 @@ public final class Platform implements AutoCloseable {
               .start();
     } catch (IOException e) {
       throw new PlatformException("PostgreSQL did not start: " + e.getMessage(), e);
+    }
+    try {
+      // The postmaster's pid is the first line of postmaster.pid.
+      String pid = Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim();
+      remember(Long.parseLong(pid), "postgres");
+    } catch (IOException | RuntimeException e) {
+      log("cannot record the PostgreSQL pid: " + e.getMessage());
     }
   }
 
@@ -551,6 +626,7 @@ public final class Platform implements AutoCloseable {
       String name, List<String> command, Map<String, String> env, Path workDir) {
     ManagedProcess process = ManagedProcess.start(name, command, env, workDir, logFile(name));
     processes.add(process);
+    remember(process);
     return process;
   }
 
@@ -622,8 +698,9 @@ public final class Platform implements AutoCloseable {
     }
     try {
       if (lock != null) {
-        lock.release();
+        Files.deleteIfExists(config.dataDir().resolve(PROCESS_LIST));
         Files.deleteIfExists(config.dataDir().resolve("platform.pid"));
+        lock.release();
       }
       if (lockChannel != null) {
         lockChannel.close();
