@@ -120,7 +120,7 @@ public final class Platform implements AutoCloseable {
 
     log("Starting PostgreSQL on 127.0.0.1:" + ports().postgres());
     startPostgres(data.resolve("postgres"));
-    createDatabases("notification", "registry");
+    createDatabases("notification", "email_worker", "registry");
 
     log("Starting Kafka (KRaft) on 127.0.0.1:" + ports().kafka());
     ManagedProcess kafka = startKafka(data.resolve("kafka"));
@@ -566,6 +566,11 @@ public final class Platform implements AutoCloseable {
         env.put("SPRING_PROFILES_ACTIVE", "demo");
       }
       case "email-worker" -> {
+        env.put("DATABASE_HOST", "127.0.0.1");
+        env.put("DATABASE_PORT", Integer.toString(ports().postgres()));
+        env.put("DATABASE_NAME", "email_worker");
+        env.put("DATABASE_USER", "postgres");
+        env.put("DATABASE_PASSWORD", "postgres");
         env.put("SMTP_HOST", "127.0.0.1");
         env.put("SMTP_PORT", Integer.toString(ports().smtp()));
       }

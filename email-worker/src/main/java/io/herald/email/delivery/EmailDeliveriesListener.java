@@ -41,13 +41,18 @@ class EmailDeliveriesListener {
   private static final Logger log = LoggerFactory.getLogger(EmailDeliveriesListener.class);
 
   private final SmtpSender smtp;
+  private final DeliveryLedger ledger;
   private final KafkaTemplate<String, SpecificRecord> kafka;
   private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
 
   EmailDeliveriesListener(
-      SmtpSender smtp, KafkaTemplate<String, SpecificRecord> kafka, MeterRegistry meters) {
+      SmtpSender smtp,
+      DeliveryLedger ledger,
+      KafkaTemplate<String, SpecificRecord> kafka,
+      MeterRegistry meters) {
     this.smtp = smtp;
+    this.ledger = ledger;
     this.kafka = kafka;
     this.meters = meters;
   }
@@ -68,7 +73,13 @@ class EmailDeliveriesListener {
       EmailDeliveryRequested delivery,
       @Header(name = RetryTopicHeaders.DEFAULT_HEADER_ATTEMPTS, required = false) byte[] attempts) {
     int attempt = attempt(attempts);
+    if (ledger.wasSent(delivery.getDeliveryId())) {
+      meters.counter("herald.email.duplicates.skipped").increment();
+      log.info("E-mail {} was sent before; not sending it again", delivery.getDeliveryId());
+      return;
+    }
     String messageId = smtp.send(delivery);
+    recordSent(delivery, messageId);
     meters.counter("herald.email.sent").increment();
     log.info(
         "Sent e-mail {} of notification {} to user {} (attempt {})",
@@ -144,6 +155,18 @@ class EmailDeliveriesListener {
     } catch (Exception e) {
       meters.counter("herald.email.status.unreported").increment();
       log.error("Could not report delivery status of notification {}", notificationId, e);
+    }
+  }
+
+  /**
+   * A failure to record is logged, not retried: the e-mail is out, and a retry would send it again.
+   */
+  private void recordSent(EmailDeliveryRequested delivery, String messageId) {
+    try {
+      ledger.recordSent(delivery.getDeliveryId(), delivery.getTenantId(), messageId);
+    } catch (RuntimeException e) {
+      meters.counter("herald.email.ledger.unrecorded").increment();
+      log.error("Could not record e-mail {} as sent", delivery.getDeliveryId(), e);
     }
   }
 

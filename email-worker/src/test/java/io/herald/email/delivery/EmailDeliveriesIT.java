@@ -12,6 +12,7 @@ import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -22,7 +23,9 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,8 +52,28 @@ class EmailDeliveriesIT {
           .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication())
           .withPerMethodLifecycle(false);
 
+  private static EmbeddedPostgres postgres;
+
+  @BeforeAll
+  static void startDatabase() throws IOException {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws IOException {
+    postgres.close();
+  }
+
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
+    registry.add(
+        "spring.r2dbc.url",
+        () -> "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
+    registry.add("spring.r2dbc.username", () -> "postgres");
+    registry.add("spring.r2dbc.password", () -> "postgres");
+    registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
+    registry.add("spring.flyway.user", () -> "postgres");
+    registry.add("spring.flyway.password", () -> "postgres");
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("spring.mail.host", () -> "127.0.0.1");
     registry.add("spring.mail.port", () -> SMTP_PORT);
@@ -98,6 +121,28 @@ class EmailDeliveriesIT {
     assertThat(sent.getChannel()).isEqualTo(Channel.EMAIL);
     assertThat(sent.getProvider()).isEqualTo("smtp");
     assertThat(sent.getAttempt()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNotSendARedeliveredEmailAgain() {
+    EmailDeliveryRequested delivery = delivery("carol@acme.example");
+    EmailDeliveryRequested marker = delivery("carol@acme.example");
+
+    kafka.send("notification.email.v1", delivery.getUserId(), delivery);
+    kafka.send("notification.email.v1", delivery.getUserId(), delivery);
+    kafka.send("notification.email.v1", marker.getUserId(), marker);
+
+    // Same key, same partition: once the marker is out, both copies were handled.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                List.of(smtp.getReceivedMessages()).stream()
+                    .anyMatch(m -> hasDeliveryId(m, marker.getDeliveryId())));
+    assertThat(
+            List.of(smtp.getReceivedMessages()).stream()
+                .filter(m -> hasDeliveryId(m, delivery.getDeliveryId())))
+        .hasSize(1);
   }
 
   @Test
