@@ -12,9 +12,7 @@ import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.TokenIssuer;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.herald.support.testing.PostgresTestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -39,8 +37,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -70,30 +66,11 @@ class NotificationServiceIT {
   private static final ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>> SSE =
       new ParameterizedTypeReference<>() {};
 
-  private static EmbeddedPostgres postgres;
-
-  @BeforeAll
-  static void startDatabase() throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stopDatabase() throws IOException {
-    postgres.close();
-  }
-
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("herald.security.jwt-secret", () -> SECRET);
-    registry.add(
-        "spring.r2dbc.url",
-        () -> "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-    registry.add("spring.r2dbc.username", () -> "postgres");
-    registry.add("spring.r2dbc.password", () -> "postgres");
-    registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-    registry.add("spring.flyway.user", () -> "postgres");
-    registry.add("spring.flyway.password", () -> "postgres");
+    PostgresTestDatabase.shared().register(registry);
     registry.add("spring.flyway.locations", () -> "classpath:db/migration,classpath:db/demo");
   }
 
@@ -323,7 +300,7 @@ class NotificationServiceIT {
 
   private static List<String> inboxOwners(String notificationId) {
     List<String> owners = new ArrayList<>();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
         Statement s = c.createStatement();
         var rs =
             s.executeQuery(
@@ -340,7 +317,7 @@ class NotificationServiceIT {
   }
 
   private static long count(String sql) {
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
         Statement s = c.createStatement();
         var rs = s.executeQuery(sql)) {
       rs.next();
@@ -402,13 +379,5 @@ class NotificationServiceIT {
   private static String token(String tenant, String user) {
     return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
         .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
-  }
-
-  static {
-    // Fail fast with a clear message if the registry distribution is missing.
-    if (System.getProperty("herald.apicurio.dist") == null) {
-      throw new UncheckedIOException(
-          new IOException("run through Maven: -Dherald.apicurio.dist is set by the build"));
-    }
   }
 }

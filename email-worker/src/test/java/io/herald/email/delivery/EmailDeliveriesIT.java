@@ -12,7 +12,7 @@ import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.herald.support.testing.PostgresTestDatabase;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,9 +23,7 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,28 +50,9 @@ class EmailDeliveriesIT {
           .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication())
           .withPerMethodLifecycle(false);
 
-  private static EmbeddedPostgres postgres;
-
-  @BeforeAll
-  static void startDatabase() throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stopDatabase() throws IOException {
-    postgres.close();
-  }
-
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add(
-        "spring.r2dbc.url",
-        () -> "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-    registry.add("spring.r2dbc.username", () -> "postgres");
-    registry.add("spring.r2dbc.password", () -> "postgres");
-    registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-    registry.add("spring.flyway.user", () -> "postgres");
-    registry.add("spring.flyway.password", () -> "postgres");
+    PostgresTestDatabase.shared().register(registry);
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("spring.mail.host", () -> "127.0.0.1");
     registry.add("spring.mail.port", () -> SMTP_PORT);
