@@ -1,6 +1,7 @@
 package io.herald.notification.fanout;
 
 import io.herald.events.catalog.TopicCatalog;
+import io.herald.events.catalog.TopicSpec;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,8 +83,22 @@ class FanOut {
       for (Channel channel : request.getChannels()) {
         switch (channel) {
           case IN_APP -> toInbox(request, recipient);
-          case EMAIL -> toEmail(request, recipient);
-          case WHATSAPP -> toWhatsApp(request, recipient);
+          case EMAIL ->
+              toChannel(
+                  request,
+                  recipient,
+                  channel,
+                  recipient.email(),
+                  TopicCatalog.NOTIFICATION_EMAIL,
+                  this::email);
+          case WHATSAPP ->
+              toChannel(
+                  request,
+                  recipient,
+                  channel,
+                  recipient.phone(),
+                  TopicCatalog.NOTIFICATION_WHATSAPP,
+                  this::whatsApp);
           default -> skipped(channel, "unsupported-channel", request, recipient);
         }
       }
@@ -125,55 +141,63 @@ class FanOut {
             .build());
   }
 
-  private void toEmail(NotificationRequested request, Subscriber recipient) {
-    if (recipient.email().isEmpty()) {
-      skipped(Channel.EMAIL, "no-contact", request, recipient);
-      return;
-    }
-    UUID deliveryId = deliveryId(request, recipient, Channel.EMAIL);
-    handOver(
-        request,
-        recipient,
-        Channel.EMAIL,
-        deliveryId,
-        TopicCatalog.NOTIFICATION_EMAIL.name(),
-        EmailDeliveryRequested.newBuilder()
-            .setEventId(UUID.randomUUID().toString())
-            .setTenantId(request.getTenantId())
-            .setOccurredAt(clock.instant())
-            .setDeliveryId(deliveryId.toString())
-            .setNotificationId(request.getRequestId())
-            .setUserId(recipient.userId())
-            .setTo(recipient.email().get())
-            .setSubject(request.getTitle())
-            .setTextBody(request.getBody())
-            .setCategory(request.getCategory())
-            .build());
+  /** Renders one channel's delivery for one recipient's contact point. */
+  @FunctionalInterface
+  private interface Renderer {
+    SpecificRecord render(
+        NotificationRequested request, Subscriber recipient, String deliveryId, String contact);
   }
 
-  private void toWhatsApp(NotificationRequested request, Subscriber recipient) {
-    if (recipient.phone().isEmpty()) {
-      skipped(Channel.WHATSAPP, "no-contact", request, recipient);
+  private void toChannel(
+      NotificationRequested request,
+      Subscriber recipient,
+      Channel channel,
+      Optional<String> contact,
+      TopicSpec topic,
+      Renderer renderer) {
+    if (contact.isEmpty()) {
+      skipped(channel, "no-contact", request, recipient);
       return;
     }
-    UUID deliveryId = deliveryId(request, recipient, Channel.WHATSAPP);
+    UUID deliveryId = deliveryId(request, recipient, channel);
     handOver(
         request,
         recipient,
-        Channel.WHATSAPP,
+        channel,
         deliveryId,
-        TopicCatalog.NOTIFICATION_WHATSAPP.name(),
-        WhatsAppDeliveryRequested.newBuilder()
-            .setEventId(UUID.randomUUID().toString())
-            .setTenantId(request.getTenantId())
-            .setOccurredAt(clock.instant())
-            .setDeliveryId(deliveryId.toString())
-            .setNotificationId(request.getRequestId())
-            .setUserId(recipient.userId())
-            .setPhoneNumber(recipient.phone().get())
-            .setText(request.getTitle() + "\n\n" + request.getBody())
-            .setCategory(request.getCategory())
-            .build());
+        topic.name(),
+        renderer.render(request, recipient, deliveryId.toString(), contact.get()));
+  }
+
+  private EmailDeliveryRequested email(
+      NotificationRequested request, Subscriber recipient, String deliveryId, String address) {
+    return EmailDeliveryRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(request.getTenantId())
+        .setOccurredAt(clock.instant())
+        .setDeliveryId(deliveryId)
+        .setNotificationId(request.getRequestId())
+        .setUserId(recipient.userId())
+        .setTo(address)
+        .setSubject(request.getTitle())
+        .setTextBody(request.getBody())
+        .setCategory(request.getCategory())
+        .build();
+  }
+
+  private WhatsAppDeliveryRequested whatsApp(
+      NotificationRequested request, Subscriber recipient, String deliveryId, String phone) {
+    return WhatsAppDeliveryRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(request.getTenantId())
+        .setOccurredAt(clock.instant())
+        .setDeliveryId(deliveryId)
+        .setNotificationId(request.getRequestId())
+        .setUserId(recipient.userId())
+        .setPhoneNumber(phone)
+        .setText(request.getTitle() + "\n\n" + request.getBody())
+        .setCategory(request.getCategory())
+        .build();
   }
 
   private void handOver(
