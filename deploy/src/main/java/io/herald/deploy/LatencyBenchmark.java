@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,39 +40,17 @@ final class LatencyBenchmark {
 
     Map<String, Long> arrivals = new ConcurrentHashMap<>();
     Map<String, CountDownLatch> waiting = new ConcurrentHashMap<>();
-    CountDownLatch connected = new CountDownLatch(1);
-    String[] event = new String[1];
-    CompletableFuture<?> stream =
-        http.sendAsync(
-                HttpRequest.newBuilder(URI.create(gateway + "/api/notifications/stream"))
-                    .header("Authorization", "Bearer " + bob)
-                    .build(),
-                HttpResponse.BodyHandlers.ofLines())
-            .thenAccept(
-                response ->
-                    response
-                        .body()
-                        .forEach(
-                            line -> {
-                              long now = System.nanoTime();
-                              if (line.startsWith(":connected")) {
-                                connected.countDown();
-                              } else if (line.startsWith("event:")) {
-                                event[0] = line.substring(6).trim();
-                              } else if (line.startsWith("data:")
-                                  && "inbox-item".equals(event[0])) {
-                                String id =
-                                    JSON.readTree(line.substring(5))
-                                        .get("notificationId")
-                                        .asString();
-                                arrivals.put(id, now);
-                                CountDownLatch latch = waiting.get(id);
-                                if (latch != null) {
-                                  latch.countDown();
-                                }
-                              }
-                            }));
-    if (!connected.await(10, TimeUnit.SECONDS)) {
+    InboxStream stream =
+        InboxStream.open(
+            http,
+            gateway,
+            bob,
+            (item, arrivedNanos) -> {
+              String id = item.get("notificationId").asString();
+              arrivals.put(id, arrivedNanos);
+              waiting.computeIfAbsent(id, k -> new CountDownLatch(1)).countDown();
+            });
+    if (!stream.awaitConnected(Duration.ofSeconds(10))) {
       throw new PlatformException("the SSE stream did not connect; is the platform running?");
     }
     List<Double> millis = new ArrayList<>();
@@ -97,8 +74,7 @@ final class LatencyBenchmark {
             "POST answered " + accepted.statusCode() + ": " + accepted.body());
       }
       String id = JSON.readTree(accepted.body()).get("requestId").asString();
-      CountDownLatch latch = waiting.computeIfAbsent(id, k -> new CountDownLatch(1));
-      if (!arrivals.containsKey(id) && !latch.await(30, TimeUnit.SECONDS)) {
+      if (!waiting.computeIfAbsent(id, k -> new CountDownLatch(1)).await(30, TimeUnit.SECONDS)) {
         throw new PlatformException("request " + id + " did not reach the stream in 30 s");
       }
       double ms = (arrivals.get(id) - start) / 1_000_000.0;
@@ -107,7 +83,7 @@ final class LatencyBenchmark {
         System.out.printf("request %2d: %7.1f ms%n", i - warmUp + 1, ms);
       }
     }
-    stream.cancel(true);
+    stream.close();
     List<Double> sorted = millis.stream().sorted().toList();
     double median =
         sorted.size() % 2 == 1

@@ -96,10 +96,6 @@ public final class Platform implements AutoCloseable {
     return "http://127.0.0.1:" + ports().gateway();
   }
 
-  public String mailApiUrl() {
-    return mailApiBase();
-  }
-
   /** The HS256 secret the services check tokens with. */
   public byte[] jwtSecret() {
     return jwtSecret.getBytes(StandardCharsets.UTF_8);
@@ -558,19 +554,11 @@ public final class Platform implements AutoCloseable {
       case "gateway-service" ->
           env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
       case "notification-service" -> {
-        env.put("DATABASE_HOST", "127.0.0.1");
-        env.put("DATABASE_PORT", Integer.toString(ports().postgres()));
-        env.put("DATABASE_NAME", "notification");
-        env.put("DATABASE_USER", "postgres");
-        env.put("DATABASE_PASSWORD", "postgres");
+        env.putAll(database("notification"));
         env.put("SPRING_PROFILES_ACTIVE", "demo");
       }
       case "email-worker" -> {
-        env.put("DATABASE_HOST", "127.0.0.1");
-        env.put("DATABASE_PORT", Integer.toString(ports().postgres()));
-        env.put("DATABASE_NAME", "email_worker");
-        env.put("DATABASE_USER", "postgres");
-        env.put("DATABASE_PASSWORD", "postgres");
+        env.putAll(database("email_worker"));
         env.put("SMTP_HOST", "127.0.0.1");
         env.put("SMTP_PORT", Integer.toString(ports().smtp()));
       }
@@ -584,6 +572,16 @@ public final class Platform implements AutoCloseable {
     command.add("-jar");
     command.add(layout.serviceJar(service).toString());
     return launch(service, command, env);
+  }
+
+  /** The {@code DATABASE_*} settings of a service whose database lives on the platform's server. */
+  private Map<String, String> database(String name) {
+    return Map.of(
+        "DATABASE_HOST", "127.0.0.1",
+        "DATABASE_PORT", Integer.toString(ports().postgres()),
+        "DATABASE_NAME", name,
+        "DATABASE_USER", "postgres",
+        "DATABASE_PASSWORD", "postgres");
   }
 
   int port(String service) {

@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -63,13 +62,16 @@ class PlatformEndToEndIT {
 
   @Test
   void shouldDeliverToRecipientsStreamAndMailboxOnlyAndNobodyElse() throws Exception {
-    SseReader bob = SseReader.open(platform.gatewayUrl(), token("acme", "bob"));
-    SseReader carol = SseReader.open(platform.gatewayUrl(), token("acme", "carol"));
-    SseReader dave = SseReader.open(platform.gatewayUrl(), token("globex", "dave"));
+    List<JsonNode> bobsItems = new CopyOnWriteArrayList<>();
+    List<JsonNode> carolsItems = new CopyOnWriteArrayList<>();
+    List<JsonNode> davesItems = new CopyOnWriteArrayList<>();
+    InboxStream bob = stream(token("acme", "bob"), bobsItems);
+    InboxStream carol = stream(token("acme", "carol"), carolsItems);
+    InboxStream dave = stream(token("globex", "dave"), davesItems);
     try {
       await()
           .atMost(Duration.ofSeconds(20))
-          .until(() -> bob.connected() && carol.connected() && dave.connected());
+          .until(() -> bob.isConnected() && carol.isConnected() && dave.isConnected());
 
       HttpResponse<String> accepted =
           HTTP.send(
@@ -92,9 +94,9 @@ class PlatformEndToEndIT {
           .atMost(Duration.ofSeconds(60))
           .until(
               () ->
-                  bob.items().stream()
+                  bobsItems.stream()
                       .anyMatch(i -> requestId.equals(i.get("notificationId").asString())));
-      JsonNode item = bob.items().get(0);
+      JsonNode item = bobsItems.get(0);
       assertThat(item.get("title").asString()).isEqualTo("Welcome aboard");
       assertThat(item.get("body").asString()).isEqualTo("Hello Bob, your account is ready.");
 
@@ -113,12 +115,12 @@ class PlatformEndToEndIT {
       assertThat(get("/api/notifications", token("acme", "bob"))).contains(requestId);
       assertThat(get("/api/notifications", token("acme", "carol"))).doesNotContain(requestId);
       assertThat(get("/api/notifications", token("globex", "dave"))).doesNotContain(requestId);
-      assertThat(carol.items()).isEmpty();
-      assertThat(dave.items()).isEmpty();
+      assertThat(carolsItems).isEmpty();
+      assertThat(davesItems).isEmpty();
       assertThat(mailbox("carol@acme.example")).isEmpty();
       assertThat(mailbox("dave@globex.example")).isEmpty();
     } finally {
-      Stream.of(bob, carol, dave).forEach(SseReader::close);
+      Stream.of(bob, carol, dave).forEach(InboxStream::close);
     }
   }
 
@@ -178,60 +180,20 @@ class PlatformEndToEndIT {
     HttpResponse<String> response =
         HTTP.send(
             HttpRequest.newBuilder(
-                    URI.create(platform.mailApiUrl() + "/api/user/" + address + "/messages/INBOX"))
+                    URI.create(platform.mailApiBase() + "/api/user/" + address + "/messages/INBOX"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     JsonNode body = JSON.readTree(response.body());
     return body.isArray() ? List.copyOf(body.valueStream().toList()) : List.of();
   }
 
+  private static InboxStream stream(String token, List<JsonNode> items) {
+    return InboxStream.open(
+        HTTP, platform.gatewayUrl(), token, (item, arrivedNanos) -> items.add(item));
+  }
+
   private static String token(String tenant, String user) {
     return new TokenIssuer(platform.jwtSecret(), Clock.systemUTC())
         .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(10));
-  }
-
-  /** Reads a text/event-stream line by line and keeps its inbox-item events. */
-  static final class SseReader {
-    private final List<JsonNode> items = new CopyOnWriteArrayList<>();
-    private volatile boolean connected;
-    private volatile String event;
-    private CompletableFuture<Void> reading;
-
-    static SseReader open(String gateway, String token) {
-      SseReader reader = new SseReader();
-      reader.reading =
-          HTTP.sendAsync(
-                  HttpRequest.newBuilder(URI.create(gateway + "/api/notifications/stream"))
-                      .header("Authorization", "Bearer " + token)
-                      .header("Accept", "text/event-stream")
-                      .build(),
-                  HttpResponse.BodyHandlers.ofLines())
-              .thenAccept(response -> response.body().forEach(reader::line));
-      return reader;
-    }
-
-    private void line(String line) {
-      if (line.startsWith(":connected")) {
-        connected = true;
-      } else if (line.startsWith("event:")) {
-        event = line.substring("event:".length()).trim();
-      } else if (line.startsWith("data:") && "inbox-item".equals(event)) {
-        items.add(JSON.readTree(line.substring("data:".length())));
-      } else if (line.isEmpty()) {
-        event = null;
-      }
-    }
-
-    boolean connected() {
-      return connected;
-    }
-
-    List<JsonNode> items() {
-      return items;
-    }
-
-    void close() {
-      reading.cancel(true);
-    }
   }
 }

@@ -8,16 +8,14 @@ import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.NotificationRequested;
-import io.herald.support.security.HeraldPrincipal;
-import io.herald.support.security.TokenIssuer;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
+import io.herald.support.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -93,9 +92,11 @@ class NotificationServiceIT {
                 assertThat(inboxOwners(request.getRequestId()))
                     .containsExactlyInAnyOrder("acme/bob", "acme/alice"));
     List<EmailDeliveryRequested> emails =
-        recordsOf("notification.email.v1", EmailDeliveryRequested.class, 2).stream()
-            .filter(e -> e.getNotificationId().equals(request.getRequestId()))
-            .toList();
+        recordsOf(
+            "notification.email.v1",
+            EmailDeliveryRequested.class,
+            e -> e.getNotificationId().equals(request.getRequestId()),
+            2);
     assertThat(emails)
         .extracting(EmailDeliveryRequested::getTo)
         .containsExactlyInAnyOrder("bob@acme.example", "alice@acme.example");
@@ -327,26 +328,11 @@ class NotificationServiceIT {
     }
   }
 
-  private <T> List<T> recordsOf(String topic, Class<T> type, int atLeast) {
-    List<T> found = new ArrayList<>();
+  private <T> List<T> recordsOf(String topic, Class<T> type, Predicate<T> filter, int atLeast) {
     try (KafkaConsumer<String, Object> consumer =
         KafkaTestClients.avroConsumer(broker.getBrokersAsString(), topic)) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                consumer
-                    .poll(Duration.ofMillis(300))
-                    .forEach(
-                        r -> {
-                          if (type.isInstance(r.value())) {
-                            found.add(type.cast(r.value()));
-                          }
-                        });
-                return found.size() >= atLeast;
-              });
+      return KafkaTestClients.awaitValues(consumer, type, filter, atLeast);
     }
-    return found;
   }
 
   private List<ConsumerRecord<String, byte[]>> rawRecords(String topic) {
@@ -377,7 +363,6 @@ class NotificationServiceIT {
   }
 
   private static String token(String tenant, String user) {
-    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
-        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
+    return TestTokens.issue(SECRET, tenant, user);
   }
 }

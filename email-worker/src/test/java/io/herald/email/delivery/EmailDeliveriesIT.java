@@ -11,16 +11,15 @@ import io.herald.events.v1.DeliveryFailed;
 import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.FreePorts;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +41,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @EmbeddedKafka(partitions = 1, topics = "notification.delivery-status.v1")
 class EmailDeliveriesIT {
 
-  private static final int SMTP_PORT = freePort();
+  private static final int SMTP_PORT = FreePorts.next();
 
   @RegisterExtension
   static GreenMailExtension smtp =
@@ -136,40 +135,12 @@ class EmailDeliveriesIT {
   }
 
   private <T extends SpecificRecord> T statusOf(String deliveryId, Class<T> type) {
-    List<T> found = new ArrayList<>();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              statuses
-                  .poll(Duration.ofMillis(300))
-                  .forEach(
-                      r -> {
-                        if (type.isInstance(r.value())
-                            && deliveryId.equals(
-                                String.valueOf(
-                                    ((SpecificRecord) r.value())
-                                        .get(
-                                            r.value().getClass().equals(type)
-                                                ? fieldIndex(type)
-                                                : 0)))) {
-                          found.add(type.cast(r.value()));
-                        }
-                      });
-              return !found.isEmpty();
-            });
-    return found.get(0);
-  }
-
-  private static int fieldIndex(Class<? extends SpecificRecord> type) {
-    try {
-      return ((SpecificRecord) type.getDeclaredConstructor().newInstance())
-          .getSchema()
-          .getField("deliveryId")
-          .pos();
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
+    return KafkaTestClients.awaitValues(
+            statuses,
+            type,
+            status -> deliveryId.equals(String.valueOf(((GenericRecord) status).get("deliveryId"))),
+            1)
+        .get(0);
   }
 
   private static boolean hasDeliveryId(MimeMessage message, String deliveryId) {
@@ -194,13 +165,5 @@ class EmailDeliveriesIT {
         .setTextBody("Hello Bob")
         .setCategory("account")
         .build();
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

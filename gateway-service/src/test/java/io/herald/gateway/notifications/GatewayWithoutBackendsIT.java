@@ -1,14 +1,8 @@
 package io.herald.gateway.notifications;
 
-import io.herald.support.security.HeraldPrincipal;
-import io.herald.support.security.TokenIssuer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.herald.support.testing.FreePorts;
+import io.herald.support.testing.TestTokens;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +21,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class GatewayWithoutBackendsIT {
 
   private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-  private static final int CLOSED_PORT = closedPort();
+  private static final int CLOSED_PORT = FreePorts.next();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -91,15 +85,6 @@ class GatewayWithoutBackendsIT {
   }
 
   private static String token() {
-    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
-        .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofMinutes(5));
-  }
-
-  private static int closedPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestTokens.issue(SECRET, "acme", "alice");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.TokenIssuer;
 import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.TestTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -292,7 +293,6 @@ class NotificationCommandIT {
   }
 
   private static String token(String tenant, String user) {
-    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
-        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
+    return TestTokens.issue(SECRET, tenant, user);
   }
 }

@@ -4,6 +4,7 @@ import io.herald.gateway.GatewayProperties;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.HeraldSecurityConfiguration;
 import io.herald.support.security.TokenIssuer;
+import io.herald.support.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -120,7 +121,6 @@ class NotificationCommandWebTest {
   }
 
   private static String token() {
-    return new TokenIssuer(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
-        .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofMinutes(5));
+    return TestTokens.issue(SECRET, "acme", "alice");
   }
 }

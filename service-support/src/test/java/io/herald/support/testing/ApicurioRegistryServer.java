@@ -2,7 +2,6 @@ package io.herald.support.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +68,7 @@ public final class ApicurioRegistryServer {
   private static ApicurioRegistryServer start() {
     try {
       Path home = unpacked();
-      int port = freePort();
+      int port = FreePorts.next();
       Path log = Files.createTempFile("apicurio-registry-", ".log");
       Process process =
           new ProcessBuilder(
@@ -194,13 +193,6 @@ public final class ApicurioRegistryServer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
     }
   }
 
