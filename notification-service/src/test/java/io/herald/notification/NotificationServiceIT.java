@@ -7,7 +7,10 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
@@ -26,15 +29,12 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -57,7 +57,10 @@ import reactor.core.Disposable;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+    properties = {
+      "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}",
+      "herald.fanout.page-size=3"
+    })
 @EmbeddedKafka(partitions = 1)
 class NotificationServiceIT {
 
@@ -104,7 +107,7 @@ class NotificationServiceIT {
   }
 
   @Test
-  void shouldNotDuplicateInboxItemOrDeliveryWhenRequestIsRedelivered() {
+  void shouldShowOneInboxItemAndOneLiveEventWhenRequestIsSubmittedTwice() {
     NotificationRequested request =
         request("acme", List.of("carol"), List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
 
@@ -114,17 +117,103 @@ class NotificationServiceIT {
         request("acme", List.of("carol"), List.of(), List.of(Channel.IN_APP));
     kafka.send("notification.requests.v1", marker.getRequestId(), marker);
 
-    // The marker is processed after both copies (same partition), so both copies were seen.
+    // The marker is processed after both copies (one partition), so both copies were seen.
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> !inboxOwners(marker.getRequestId()).isEmpty());
+        .until(() -> !committed(InboxItemCreated.class, e -> isFor(e, marker)).isEmpty());
     assertThat(inboxOwners(request.getRequestId())).containsExactly("acme/carol");
+    assertThat(committed(InboxItemCreated.class, e -> isFor(e, request))).hasSize(1);
+    // A copy submitted again carries the same delivery id, which the e-mail worker's ledger drops.
+    assertThat(
+            committed(
+                EmailDeliveryRequested.class,
+                e -> e.getNotificationId().equals(request.getRequestId())))
+        .isNotEmpty()
+        .extracting(EmailDeliveryRequested::getDeliveryId)
+        .containsOnly(
+            committed(
+                    EmailDeliveryRequested.class,
+                    e -> e.getNotificationId().equals(request.getRequestId()))
+                .get(0)
+                .getDeliveryId());
+  }
+
+  @Test
+  void shouldSplitLargeAudienceIntoChunksAndReachEveryMemberOnceOnEveryChannel() {
+    String tenant = "chunky-" + UUID.randomUUID();
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      members.add(String.format("u%02d", i));
+    }
+    execute(
+        "INSERT INTO subscribers (tenant_id, user_id, email, roles) SELECT '"
+            + tenant
+            + "', u, u || '@chunky.example', '{member}' FROM unnest(ARRAY['"
+            + String.join("','", members)
+            + "']) AS u",
+        "INSERT INTO push_contacts (tenant_id, user_id, platform, token) VALUES ('"
+            + tenant
+            + "', 'u01', 'FCM', 'fcm-a'), ('"
+            + tenant
+            + "', 'u01', 'FCM', 'fcm-b'), ('"
+            + tenant
+            + "', 'u02', 'FCM', 'fcm-c')");
+    // u03 is named and holds the role; zed is named but not registered (in-app only).
+    NotificationRequested request =
+        request(
+            tenant,
+            List.of("u03", "zed"),
+            List.of("member"),
+            List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH));
+
+    kafka.send("notification.requests.v1", request.getRequestId(), request);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                committed(InboxItemCreated.class, e -> isFor(e, request)).size() == 11
+                    && committed(
+                                EmailDeliveryRequested.class,
+                                e -> e.getNotificationId().equals(request.getRequestId()))
+                            .size()
+                        == 10
+                    && committed(
+                                PushDeliveryRequested.class,
+                                e -> e.getNotificationId().equals(request.getRequestId()))
+                            .size()
+                        == 3);
+    List<String> everyone = new ArrayList<>(members);
+    everyone.add("zed");
+    assertThat(inboxOwners(request.getRequestId()))
+        .containsExactlyInAnyOrderElementsOf(everyone.stream().map(u -> tenant + "/" + u).toList());
+    // Page size 3 in this test: 11 recipients make 4 chunks.
+    assertThat(
+            committed(
+                NotificationChunkRequested.class,
+                c -> c.getRequestId().equals(request.getRequestId())))
+        .extracting(NotificationChunkRequested::getChunk)
+        .containsExactlyInAnyOrder(0, 1, 2, 3);
+    assertThat(
+            committed(
+                EmailDeliveryRequested.class,
+                e -> e.getNotificationId().equals(request.getRequestId())))
+        .extracting(EmailDeliveryRequested::getTo)
+        .containsExactlyInAnyOrderElementsOf(
+            members.stream().map(u -> u + "@chunky.example").toList());
+    assertThat(
+            committed(
+                PushDeliveryRequested.class,
+                e -> e.getNotificationId().equals(request.getRequestId())))
+        .extracting(PushDeliveryRequested::getDeviceToken)
+        .containsExactlyInAnyOrder("fcm-a", "fcm-b", "fcm-c");
     assertThat(
             count(
-                "SELECT count(*) FROM deliveries WHERE notification_id = '"
-                    + request.getRequestId()
-                    + "'"))
-        .isEqualTo(1);
+                "SELECT count(*) FROM delivery_outcomes WHERE tenant_id = '"
+                    + tenant
+                    + "' AND outcome = 'SKIPPED' AND reason = 'no-contact'"))
+        .as("zed has no e-mail and no device; 8 members have no device")
+        .isEqualTo(10);
   }
 
   @Test
@@ -317,6 +406,33 @@ class NotificationServiceIT {
     return owners;
   }
 
+  private static void execute(String... statements) {
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private <T> List<T> committed(Class<T> type, Predicate<T> filter) {
+    String topic =
+        type == InboxItemCreated.class
+            ? "notification.inbox.v1"
+            : type == EmailDeliveryRequested.class
+                ? "notification.email.v1"
+                : type == PushDeliveryRequested.class
+                    ? "notification.push.v1"
+                    : "notification.fanout-chunks.v1";
+    return KafkaTestClients.readAllValues(broker.getBrokersAsString(), topic, type, filter);
+  }
+
+  private static boolean isFor(InboxItemCreated event, NotificationRequested request) {
+    return event.getNotificationId().equals(request.getRequestId());
+  }
+
   private static long count(String sql) {
     try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
         Statement s = c.createStatement();
@@ -336,25 +452,7 @@ class NotificationServiceIT {
   }
 
   private List<ConsumerRecord<String, byte[]>> rawRecords(String topic) {
-    List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString(),
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "it-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-      while (System.nanoTime() < end) {
-        consumer.poll(Duration.ofMillis(300)).forEach(found::add);
-      }
-    }
-    return found;
+    return KafkaTestClients.readAll(broker.getBrokersAsString(), topic);
   }
 
   private static String header(ConsumerRecord<?, ?> record, String name) {

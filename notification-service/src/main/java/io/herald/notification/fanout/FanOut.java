@@ -1,270 +1,507 @@
 package io.herald.notification.fanout;
 
 import io.herald.events.catalog.TopicCatalog;
-import io.herald.events.catalog.TopicSpec;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.events.v1.WebPushKeys;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
-import io.herald.notification.inbox.InboxItem;
-import io.herald.notification.inbox.InboxRepository;
-import io.herald.notification.subscribers.Subscriber;
-import io.herald.notification.subscribers.SubscriberRepository;
+import io.herald.notification.fanout.FanOutStore.NewInboxItem;
+import io.herald.notification.fanout.FanOutStore.SkippedDelivery;
+import io.herald.notification.subscribers.AudiencePages;
+import io.herald.notification.subscribers.AudienceQuery;
+import io.herald.notification.subscribers.AudienceRepository;
+import io.herald.notification.subscribers.Recipient;
+import io.herald.notification.subscribers.Recipient.PushContact;
 import io.herald.support.kafka.PoisonRecordException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Service;
 
 /**
- * Turns one {@link NotificationRequested} into inbox items and channel deliveries, once.
+ * Fans a batch of requests (or chunks of large requests) out to inboxes and channel topics, the way
+ * every Herald consumer works: set-based reads, one multi-row write per batch, records sent
+ * asynchronously and awaited together, all inside the listener's Kafka transaction that also
+ * commits the consumed offsets (see {@code docs/processing-model.md}).
  *
- * <p>Redelivery is safe: an inbox item is unique per notification and user, and a channel delivery
- * (its id derived from notification, user and channel) is handed to its topic only if it was not
- * recorded before. A crash between the broker's acknowledgement and the record can hand one
- * delivery over twice; workers drop the repeat by delivery id.
+ * <p>Once-only where the user can see it: inbox items are unique per tenant, user and notification;
+ * an item's {@link InboxItemCreated} is published in the same transaction as the offsets, and a
+ * batch that stored items but never committed its events publishes them when it is processed again
+ * (the item remembers which record created it). Channel deliveries and chunks are committed exactly
+ * once per consumed record; a request submitted twice yields the same delivery ids, which the
+ * workers' ledgers drop.
  */
 @Service
 class FanOut {
 
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
-  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+  private static final LogAccessor LOG_ACCESSOR = new LogAccessor(FanOut.class);
 
-  private final SubscriberRepository subscribers;
-  private final InboxRepository inbox;
-  private final DeliveryRepository deliveries;
-  private final KafkaTemplate<String, SpecificRecord> kafka;
+  private final DataSource dataSource;
+  private final AudienceRepository audience;
+  private final FanOutStore store;
+  private final FanOutKafka kafka;
+  private final DeadLetterPublishingRecoverer deadLetters;
+  private final FanOutProperties properties;
   private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
 
   FanOut(
-      SubscriberRepository subscribers,
-      InboxRepository inbox,
-      DeliveryRepository deliveries,
-      KafkaTemplate<String, SpecificRecord> kafka,
+      DataSource fanOutDataSource,
+      AudienceRepository audience,
+      FanOutStore store,
+      FanOutKafka kafka,
+      FanOutProperties properties,
       MeterRegistry meters) {
-    this.subscribers = subscribers;
-    this.inbox = inbox;
-    this.deliveries = deliveries;
+    this.dataSource = fanOutDataSource;
+    this.audience = audience;
+    this.store = store;
     this.kafka = kafka;
+    this.deadLetters = new DeadLetterPublishingRecoverer(kafka.template());
+    this.properties = properties;
     this.meters = meters;
   }
 
-  void handle(NotificationRequested request) {
-    if (isBlank(request.getTitle()) || isBlank(request.getBody())) {
-      throw new PoisonRecordException(
-          "notification " + request.getRequestId() + " has no title and body to render");
+  /** A batch of {@code notification.requests.v1}. */
+  void onRequests(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    Timer.Sample timer = Timer.start(meters);
+    Batch batch = new Batch();
+    List<FanOutWork> planned = new ArrayList<>();
+    for (ConsumerRecord<String, Object> record : records) {
+      decode(record, consumer, NotificationRequested.class)
+          .ifPresent(
+              request ->
+                  planned.add(
+                      new FanOutWork(
+                          record, Notification.of(request), AudienceSlice.whole(request))));
     }
-    List<Subscriber> recipients =
-        subscribers
-            .resolveAudience(
-                request.getTenantId(),
-                request.getAudience().getUserIds(),
-                request.getAudience().getRoles())
-            .block(STEP_TIMEOUT);
-    if (recipients == null || recipients.isEmpty()) {
-      log.info("Notification {} has no recipients", request.getRequestId());
+    try (Connection connection = dataSource.getConnection()) {
+      List<FanOutWork> inline = splitLargeAudiences(connection, planned, batch);
+      fanOut(connection, inline, batch);
+      connection.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("fan-out of a batch failed in the database; retrying", e);
+    }
+    batch.publishAnnounced();
+    batch.await(properties);
+    batch.count(meters);
+    timer.stop(meters.timer("herald.fanout.batch", "topic", "notification.requests.v1"));
+  }
+
+  /** A batch of {@code notification.fanout-chunks.v1}. */
+  void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    Timer.Sample timer = Timer.start(meters);
+    Batch batch = new Batch();
+    List<FanOutWork> work = new ArrayList<>();
+    for (ConsumerRecord<String, Object> record : records) {
+      decode(record, consumer, NotificationChunkRequested.class)
+          .ifPresent(
+              chunk ->
+                  work.add(
+                      new FanOutWork(record, Notification.of(chunk), AudienceSlice.of(chunk))));
+    }
+    try (Connection connection = dataSource.getConnection()) {
+      fanOut(connection, work, batch);
+      connection.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("fan-out of a chunk batch failed in the database", e);
+    }
+    batch.publishAnnounced();
+    batch.await(properties);
+    batch.count(meters);
+    timer.stop(meters.timer("herald.fanout.batch", "topic", "notification.fanout-chunks.v1"));
+  }
+
+  /**
+   * The record's value if it can be processed; otherwise it is dead-lettered (in this batch's
+   * transaction) with the reason, and the rest of the batch goes on.
+   */
+  private <T> java.util.Optional<T> decode(
+      ConsumerRecord<String, Object> record, Consumer<?, ?> consumer, Class<T> type) {
+    try {
+      Object value = record.value();
+      if (value == null) {
+        DeserializationException failure =
+            SerializationUtils.getExceptionFromHeader(
+                record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
+        throw failure != null ? failure : new PoisonRecordException("record has no value");
+      }
+      if (!type.isInstance(value)) {
+        throw new PoisonRecordException(
+            "expected " + type.getSimpleName() + ", got " + value.getClass().getName());
+      }
+      T decoded = type.cast(value);
+      if (decoded instanceof NotificationRequested r) {
+        Notification.of(r);
+      } else if (decoded instanceof NotificationChunkRequested c) {
+        Notification.of(c);
+      }
+      return java.util.Optional.of(decoded);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Dead-lettering {}-{}@{}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
+      deadLetters.accept(record, consumer, e);
+      meters.counter("herald.fanout.dead-lettered", "topic", record.topic()).increment();
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * Requests whose audience fits one page stay in this batch; larger ones are cut into chunks on
+   * the chunk topic, one page each, found with one query for the whole batch.
+   */
+  private List<FanOutWork> splitLargeAudiences(
+      Connection connection, List<FanOutWork> planned, Batch batch) throws SQLException {
+    int page = properties.pageSize();
+    Map<Integer, AudienceQuery> toMeasure = new LinkedHashMap<>();
+    for (int i = 0; i < planned.size(); i++) {
+      AudienceSlice slice = planned.get(i).slice();
+      if (!slice.roles().isEmpty() || slice.userIds().size() > page) {
+        toMeasure.put(i, slice.query(i, planned.get(i).notification().tenantId()));
+      }
+    }
+    if (toMeasure.isEmpty()) {
+      return planned;
+    }
+    Map<Integer, AudiencePages> pages = audience.pages(connection, toMeasure.values(), page);
+    List<FanOutWork> inline = new ArrayList<>();
+    for (int i = 0; i < planned.size(); i++) {
+      AudiencePages p = pages.get(i);
+      if (p == null || p.pageCount() <= 1) {
+        inline.add(planned.get(i));
+      } else {
+        batch.chunks(planned.get(i), p);
+      }
+    }
+    return inline;
+  }
+
+  private void fanOut(Connection connection, List<FanOutWork> work, Batch batch)
+      throws SQLException {
+    if (work.isEmpty()) {
       return;
     }
-    for (Subscriber recipient : recipients) {
-      for (Channel channel : request.getChannels()) {
+    List<AudienceQuery> queries = new ArrayList<>(work.size());
+    boolean push = false;
+    for (int i = 0; i < work.size(); i++) {
+      FanOutWork w = work.get(i);
+      queries.add(w.slice().query(i, w.notification().tenantId()));
+      push |= w.notification().channels().contains(Channel.PUSH);
+    }
+    Map<Integer, List<Recipient>> recipients = audience.recipients(connection, queries, push);
+    for (int i = 0; i < work.size(); i++) {
+      for (Recipient recipient : recipients.getOrDefault(i, List.of())) {
+        batch.deliver(work.get(i), recipient);
+      }
+    }
+    // Channel records are on their way while the inbox is written.
+    batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
+    store.insertSkipped(connection, batch.skipped.values());
+  }
+
+  /** A notification, the slice of its audience handled here, and the record that asked. */
+  record FanOutWork(
+      ConsumerRecord<String, Object> source, Notification notification, AudienceSlice slice) {
+
+    String createdBy() {
+      return source.topic() + "/" + source.partition() + "@" + source.offset();
+    }
+  }
+
+  /** Everything one batch produces, sent asynchronously and awaited together. */
+  private final class Batch {
+
+    final Map<UUID, NewInboxItem> inboxItems = new LinkedHashMap<>();
+    final Map<UUID, String> inboxTraces = new HashMap<>();
+    final Map<UUID, SkippedDelivery> skipped = new LinkedHashMap<>();
+    final Map<UUID, Boolean> handedOver = new HashMap<>();
+    final List<CompletableFuture<?>> sends = new ArrayList<>();
+    final Map<String, Integer> requested = new HashMap<>();
+    final Map<List<String>, Integer> skips = new HashMap<>();
+    Map<UUID, Instant> announced = Map.of();
+
+    void deliver(FanOutWork work, Recipient recipient) {
+      Notification n = work.notification();
+      for (Channel channel : n.channels()) {
         switch (channel) {
-          case IN_APP -> toInbox(request, recipient);
-          case EMAIL ->
-              toChannel(
-                  request,
-                  recipient,
+          case IN_APP -> inbox(work, recipient);
+          case EMAIL -> {
+            if (recipient.email() == null) {
+              skip(n, recipient, channel, "no-contact");
+            } else {
+              UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+              send(
+                  work,
+                  TopicCatalog.NOTIFICATION_EMAIL.name(),
+                  recipient.userId(),
+                  id,
                   channel,
-                  recipient.email(),
-                  TopicCatalog.NOTIFICATION_EMAIL,
-                  this::email);
-          case WHATSAPP ->
-              toChannel(
-                  request,
-                  recipient,
+                  EmailDeliveryRequested.newBuilder()
+                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
+                      .setTenantId(n.tenantId())
+                      .setOccurredAt(clock.instant())
+                      .setDeliveryId(id.toString())
+                      .setNotificationId(n.requestId())
+                      .setUserId(recipient.userId())
+                      .setTo(recipient.email())
+                      .setSubject(n.title())
+                      .setTextBody(n.body())
+                      .setCategory(n.category())
+                      .build());
+            }
+          }
+          case WHATSAPP -> {
+            if (recipient.phone() == null) {
+              skip(n, recipient, channel, "no-contact");
+            } else {
+              UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+              send(
+                  work,
+                  TopicCatalog.NOTIFICATION_WHATSAPP.name(),
+                  recipient.userId(),
+                  id,
                   channel,
-                  recipient.phone(),
-                  TopicCatalog.NOTIFICATION_WHATSAPP,
-                  this::whatsApp);
-          default -> skipped(channel, "unsupported-channel", request, recipient);
+                  WhatsAppDeliveryRequested.newBuilder()
+                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
+                      .setTenantId(n.tenantId())
+                      .setOccurredAt(clock.instant())
+                      .setDeliveryId(id.toString())
+                      .setNotificationId(n.requestId())
+                      .setUserId(recipient.userId())
+                      .setPhoneNumber(recipient.phone())
+                      .setText(n.title() + "\n\n" + n.body())
+                      .setCategory(n.category())
+                      .build());
+            }
+          }
+          case PUSH -> {
+            if (recipient.pushContacts().isEmpty()) {
+              skip(n, recipient, channel, "no-contact");
+            }
+            for (PushContact device : recipient.pushContacts()) {
+              UUID id = DeliveryIds.pushDelivery(n, recipient.userId(), device.token());
+              send(
+                  work,
+                  TopicCatalog.NOTIFICATION_PUSH.name(),
+                  recipient.userId(),
+                  id,
+                  channel,
+                  PushDeliveryRequested.newBuilder()
+                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
+                      .setTenantId(n.tenantId())
+                      .setOccurredAt(clock.instant())
+                      .setDeliveryId(id.toString())
+                      .setNotificationId(n.requestId())
+                      .setUserId(recipient.userId())
+                      .setDeviceToken(device.token())
+                      .setPlatform(device.platform())
+                      .setTitle(n.title())
+                      .setBody(n.body())
+                      .setData(n.data())
+                      .setCategory(n.category())
+                      .setWebPush(
+                          device.p256dh() == null
+                              ? null
+                              : new WebPushKeys(device.p256dh(), device.auth()))
+                      .build());
+            }
+          }
+          default -> skip(n, recipient, channel, "unsupported-channel");
         }
       }
     }
-  }
 
-  private void toInbox(NotificationRequested request, Subscriber recipient) {
-    InboxItem item =
-        inbox
-            .insertIfAbsent(
-                request.getTenantId(),
-                recipient.userId(),
-                request.getRequestId(),
-                request.getCategory(),
-                request.getTitle(),
-                request.getBody(),
-                Map.copyOf(request.getData()),
-                clock.instant())
-            .block(STEP_TIMEOUT);
-    if (item == null) {
-      log.debug("Inbox item of {} for {} exists", request.getRequestId(), recipient.userId());
-      return;
+    private void inbox(FanOutWork work, Recipient recipient) {
+      Notification n = work.notification();
+      UUID id = DeliveryIds.inboxItem(n, recipient.userId());
+      if (inboxItems.containsKey(id)) {
+        return; // the same request twice in one batch
+      }
+      inboxItems.put(
+          id,
+          new NewInboxItem(
+              id,
+              n.tenantId(),
+              recipient.userId(),
+              n.requestId(),
+              n.category(),
+              n.title(),
+              n.body(),
+              n.data(),
+              null,
+              work.createdBy()));
+      inboxTraces.put(id, TraceParent.childOf(work.source()));
     }
-    meters.counter("herald.notification.inbox.items.created").increment();
-    send(
-        TopicCatalog.NOTIFICATION_INBOX.name(),
-        recipient.userId(),
-        InboxItemCreated.newBuilder()
-            .setEventId(UUID.randomUUID().toString())
-            .setTenantId(request.getTenantId())
-            .setOccurredAt(clock.instant())
-            .setUserId(recipient.userId())
-            .setItemId(item.id())
-            .setNotificationId(item.notificationId())
-            .setCategory(item.category())
-            .setTitle(item.title())
-            .setBody(item.body())
-            .setData(item.data())
-            .setCreatedAt(item.createdAt())
-            .build());
-  }
 
-  /** Renders one channel's delivery for one recipient's contact point. */
-  @FunctionalInterface
-  private interface Renderer {
-    SpecificRecord render(
-        NotificationRequested request, Subscriber recipient, String deliveryId, String contact);
-  }
-
-  private void toChannel(
-      NotificationRequested request,
-      Subscriber recipient,
-      Channel channel,
-      Optional<String> contact,
-      TopicSpec topic,
-      Renderer renderer) {
-    if (contact.isEmpty()) {
-      skipped(channel, "no-contact", request, recipient);
-      return;
+    private void skip(Notification n, Recipient recipient, Channel channel, String reason) {
+      UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+      skipped.putIfAbsent(
+          id,
+          new SkippedDelivery(
+              id, n.tenantId(), n.requestId(), recipient.userId(), channel.name(), reason));
+      skips.merge(List.of(channel.name(), reason), 1, Integer::sum);
     }
-    UUID deliveryId = deliveryId(request, recipient, channel);
-    handOver(
-        request,
-        recipient,
-        channel,
-        deliveryId,
-        topic.name(),
-        renderer.render(request, recipient, deliveryId.toString(), contact.get()));
-  }
 
-  private EmailDeliveryRequested email(
-      NotificationRequested request, Subscriber recipient, String deliveryId, String address) {
-    return EmailDeliveryRequested.newBuilder()
-        .setEventId(UUID.randomUUID().toString())
-        .setTenantId(request.getTenantId())
-        .setOccurredAt(clock.instant())
-        .setDeliveryId(deliveryId)
-        .setNotificationId(request.getRequestId())
-        .setUserId(recipient.userId())
-        .setTo(address)
-        .setSubject(request.getTitle())
-        .setTextBody(request.getBody())
-        .setCategory(request.getCategory())
-        .build();
-  }
-
-  private WhatsAppDeliveryRequested whatsApp(
-      NotificationRequested request, Subscriber recipient, String deliveryId, String phone) {
-    return WhatsAppDeliveryRequested.newBuilder()
-        .setEventId(UUID.randomUUID().toString())
-        .setTenantId(request.getTenantId())
-        .setOccurredAt(clock.instant())
-        .setDeliveryId(deliveryId)
-        .setNotificationId(request.getRequestId())
-        .setUserId(recipient.userId())
-        .setPhoneNumber(phone)
-        .setText(request.getTitle() + "\n\n" + request.getBody())
-        .setCategory(request.getCategory())
-        .build();
-  }
-
-  private void handOver(
-      NotificationRequested request,
-      Subscriber recipient,
-      Channel channel,
-      UUID deliveryId,
-      String topic,
-      SpecificRecord delivery) {
-    if (Boolean.TRUE.equals(deliveries.exists(deliveryId).block(STEP_TIMEOUT))) {
-      log.debug("Delivery {} already handed over", deliveryId);
-      return;
+    private void send(
+        FanOutWork work,
+        String topic,
+        String key,
+        UUID deliveryId,
+        Channel channel,
+        SpecificRecord value) {
+      if (handedOver.putIfAbsent(deliveryId, Boolean.TRUE) != null) {
+        return; // the same request twice in one batch
+      }
+      requested.merge(channel.name(), 1, Integer::sum);
+      produce(work.source(), topic, key, value);
     }
-    send(topic, recipient.userId(), delivery);
-    deliveries
-        .record(
-            deliveryId,
-            request.getTenantId(),
-            request.getRequestId(),
-            recipient.userId(),
-            channel.name())
-        .block(STEP_TIMEOUT);
-    meters
-        .counter("herald.notification.deliveries.requested", "channel", channel.name())
-        .increment();
-  }
 
-  private void send(String topic, String key, SpecificRecord event) {
-    try {
-      kafka.send(topic, key, event).get(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending to " + topic, e);
-    } catch (ExecutionException | TimeoutException e) {
-      // Rethrown so that the record is retried, then dead-lettered: nothing is dropped.
-      throw new IllegalStateException("could not send to " + topic, e);
+    void chunks(FanOutWork work, AudiencePages pages) {
+      Notification n = work.notification();
+      int count = pages.pageCount();
+      List<List<String>> named = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        named.add(new ArrayList<>());
+      }
+      pages.namedUserPages().forEach((user, page) -> named.get(page).add(user));
+      for (int i = 0; i < count; i++) {
+        String key = n.requestId() + "/" + i;
+        produce(
+            work.source(),
+            TopicCatalog.NOTIFICATION_FANOUT_CHUNKS.name(),
+            key,
+            NotificationChunkRequested.newBuilder()
+                .setEventId(DeliveryIds.eventId("chunk", n.tenantId() + "/" + key))
+                .setTenantId(n.tenantId())
+                .setOccurredAt(clock.instant())
+                .setRequestId(n.requestId())
+                .setRequestedBy(n.requestedBy())
+                .setChunk(i)
+                .setChunks(count)
+                .setFromUserId(i == 0 ? null : pages.firstUserIds().get(i))
+                .setToUserId(i == count - 1 ? null : pages.firstUserIds().get(i + 1))
+                .setUserIds(named.get(i))
+                .setRoles(work.slice().roles())
+                .setChannels(n.channels())
+                .setCategory(n.category())
+                .setTemplate(n.template())
+                .setTitle(n.title())
+                .setBody(n.body())
+                .setData(n.data())
+                .build());
+      }
+      meters.counter("herald.fanout.chunks").increment(count);
+      log.info("Notification {} split into {} chunks", n.requestId(), count);
     }
-  }
 
-  private void skipped(
-      Channel channel, String reason, NotificationRequested request, Subscriber recipient) {
-    meters
-        .counter(
-            "herald.notification.deliveries.skipped", "channel", channel.name(), "reason", reason)
-        .increment();
-    log.info(
-        "Notification {}: no {} delivery for user {} ({})",
-        request.getRequestId(),
-        channel,
-        recipient.userId(),
-        reason);
-  }
+    void announce(Map<UUID, Instant> stored) {
+      this.announced = stored;
+    }
 
-  /** The same notification, user and channel always give the same delivery id. */
-  static UUID deliveryId(NotificationRequested request, Subscriber recipient, Channel channel) {
-    String name =
-        request.getTenantId()
-            + '\u0000'
-            + request.getRequestId()
-            + '\u0000'
-            + recipient.userId()
-            + '\u0000'
-            + channel.name();
-    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
-  }
+    void publishAnnounced() {
+      for (Map.Entry<UUID, Instant> entry : announced.entrySet()) {
+        NewInboxItem item = inboxItems.get(entry.getKey());
+        ProducerRecord<String, Object> record =
+            new ProducerRecord<>(
+                TopicCatalog.NOTIFICATION_INBOX.name(),
+                item.userId(),
+                InboxItemCreated.newBuilder()
+                    .setEventId(DeliveryIds.eventId("inbox-item-created", item.id()))
+                    .setTenantId(item.tenantId())
+                    .setOccurredAt(clock.instant())
+                    .setUserId(item.userId())
+                    .setItemId(item.id().toString())
+                    .setNotificationId(item.notificationId())
+                    .setCategory(item.category())
+                    .setTitle(item.title())
+                    .setBody(item.body())
+                    .setData(item.data())
+                    .setCreatedAt(entry.getValue())
+                    .setActionUrl(item.actionUrl())
+                    .build());
+        record
+            .headers()
+            .add(TraceParent.HEADER, inboxTraces.get(item.id()).getBytes(StandardCharsets.UTF_8));
+        sends.add(kafka.template().send(record));
+      }
+    }
 
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
+    private void produce(
+        ConsumerRecord<String, Object> source, String topic, String key, SpecificRecord value) {
+      ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, value);
+      record
+          .headers()
+          .add(TraceParent.HEADER, TraceParent.childOf(source).getBytes(StandardCharsets.UTF_8));
+      sends.add(kafka.template().send(record));
+    }
+
+    /** Waits for every record of the batch; a failure fails the batch, which is then retried. */
+    void await(FanOutProperties properties) {
+      if (sends.isEmpty()) {
+        return;
+      }
+      kafka.template().flush();
+      try {
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+            .get(properties.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while sending a fan-out batch", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("the broker did not take a fan-out batch", e);
+      }
+    }
+
+    void count(MeterRegistry meters) {
+      meters.counter("herald.notification.inbox.items.created").increment(announced.size());
+      requested.forEach(
+          (channel, n) ->
+              meters
+                  .counter("herald.notification.deliveries.requested", "channel", channel)
+                  .increment(n));
+      skips.forEach(
+          (key, n) ->
+              meters
+                  .counter(
+                      "herald.notification.deliveries.skipped",
+                      "channel",
+                      key.get(0),
+                      "reason",
+                      key.get(1))
+                  .increment(n));
+    }
   }
 }

@@ -1,11 +1,14 @@
 package io.herald.notification.fanout;
 
-import io.herald.events.v1.NotificationRequested;
+import java.util.List;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Consumes {@code notification.requests.v1}; failures end on {@code notification.requests.v1-dlt}.
+ * Consumes {@code notification.requests.v1} in batches; records that cannot be processed end on
+ * {@code notification.requests.v1-dlt}.
  */
 @Component
 class NotificationRequestsListener {
@@ -19,8 +22,11 @@ class NotificationRequestsListener {
   @KafkaListener(
       id = "notification-requests",
       topics = "notification.requests.v1",
-      groupId = "notification-service")
-  void onNotificationRequested(NotificationRequested request) {
-    fanOut.handle(request);
+      groupId = "notification-service",
+      containerFactory = "fanOutListenerFactory",
+      properties = "max.poll.records=${herald.fanout.max-batch:500}")
+  void onNotificationRequests(
+      List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    fanOut.onRequests(records, consumer);
   }
 }

@@ -6,5 +6,7 @@ public enum KeyType {
   JOB_ID,
   REQUEST_ID,
   USER_ID,
-  NOTIFICATION_ID
+  NOTIFICATION_ID,
+  /** {@code <requestId>/<chunk index>}: the chunks of one request spread over partitions. */
+  REQUEST_CHUNK
 }

@@ -13,6 +13,7 @@ import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemArchived;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.InboxItemsRead;
+import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PublishCancelRequested;
 import io.herald.events.v1.PublishRequested;
@@ -131,6 +132,20 @@ public final class TopicCatalog {
           CleanupPolicy.DELETE,
           Owner.NOTIFICATION_SERVICE);
 
+  /**
+   * Internal: the pages of a large audience, so that one request to 100,000 users spreads over
+   * partitions and instances and a crash resumes at the chunk rather than at the start.
+   */
+  public static final TopicSpec NOTIFICATION_FANOUT_CHUNKS =
+      new TopicSpec(
+          "notification.fanout-chunks.v1",
+          KeyType.REQUEST_CHUNK,
+          List.of(NotificationChunkRequested.class),
+          6,
+          WEEK,
+          CleanupPolicy.DELETE,
+          Owner.NOTIFICATION_SERVICE);
+
   /** All topics, in the order of the design's catalog. */
   public static final List<TopicSpec> ALL =
       List.of(
@@ -142,7 +157,8 @@ public final class TopicCatalog {
           NOTIFICATION_WHATSAPP,
           NOTIFICATION_PUSH,
           NOTIFICATION_DELIVERY_STATUS,
-          NOTIFICATION_INBOX);
+          NOTIFICATION_INBOX,
+          NOTIFICATION_FANOUT_CHUNKS);
 
   private TopicCatalog() {}
 

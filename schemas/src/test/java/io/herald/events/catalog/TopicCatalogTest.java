@@ -27,7 +27,8 @@ class TopicCatalogTest {
             "notification.whatsapp.v1",
             "notification.push.v1",
             "notification.delivery-status.v1",
-            "notification.inbox.v1");
+            "notification.inbox.v1",
+            "notification.fanout-chunks.v1");
   }
 
   @Test
@@ -35,7 +36,7 @@ class TopicCatalogTest {
     List<Class<?>> types =
         TopicCatalog.ALL.stream().flatMap(t -> t.valueTypes().stream()).collect(toList());
 
-    assertThat(types).doesNotHaveDuplicates().hasSize(19);
+    assertThat(types).doesNotHaveDuplicates().hasSize(20);
   }
 
   @Test

@@ -13,6 +13,8 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -29,6 +31,8 @@ public final class KafkaTestClients {
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // What other teams see: records of aborted transactions never.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
     config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
@@ -57,5 +61,62 @@ public final class KafkaTestClients {
               return found.size() >= atLeast;
             });
     return found;
+  }
+
+  /**
+   * Every committed record of the topic at this moment, as raw bytes: reads from the beginning up
+   * to the end offsets taken when called (the last stable offsets, under read_committed).
+   */
+  public static List<ConsumerRecord<String, byte[]>> readAll(
+      String bootstrapServers, String topic) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(found::add);
+                return end.entrySet().stream()
+                    .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+              });
+    }
+    return found;
+  }
+
+  /**
+   * Every committed value of the given type on the topic at this moment that passes the filter,
+   * decoded through the shared test registry.
+   */
+  public static <T> List<T> readAllValues(
+      String bootstrapServers, String topic, Class<T> type, Predicate<T> filter) {
+    List<T> values = new ArrayList<>();
+    try (AvroKafkaDeserializer<Object> avro = new AvroKafkaDeserializer<>()) {
+      avro.configure(
+          Map.of(
+              "apicurio.registry.url",
+              ApicurioRegistryServer.shared().url(),
+              "apicurio.registry.use-specific-avro-reader",
+              true),
+          false);
+      for (ConsumerRecord<String, byte[]> record : readAll(bootstrapServers, topic)) {
+        Object value = avro.deserialize(topic, record.headers(), record.value());
+        if (type.isInstance(value) && filter.test(type.cast(value))) {
+          values.add(type.cast(value));
+        }
+      }
+    }
+    return values;
   }
 }

@@ -45,7 +45,10 @@ public final class PostgresTestDatabase {
     return shared;
   }
 
-  /** Points {@code spring.r2dbc.*} and {@code spring.flyway.*} at the database. */
+  /**
+   * Points {@code spring.r2dbc.*}, {@code spring.datasource.*} and {@code spring.flyway.*} at the
+   * database.
+   */
   public void register(DynamicPropertyRegistry registry) {
     registry.add(
         "spring.r2dbc.url",
@@ -53,6 +56,9 @@ public final class PostgresTestDatabase {
     registry.add("spring.r2dbc.username", () -> "postgres");
     registry.add("spring.r2dbc.password", () -> "postgres");
     registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
+    registry.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
+    registry.add("spring.datasource.username", () -> "postgres");
+    registry.add("spring.datasource.password", () -> "postgres");
     registry.add("spring.flyway.user", () -> "postgres");
     registry.add("spring.flyway.password", () -> "postgres");
   }

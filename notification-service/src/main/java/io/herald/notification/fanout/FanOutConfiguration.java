@@ -1,0 +1,104 @@
+package io.herald.notification.fanout;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.herald.notification.subscribers.AudienceRepository;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import org.springframework.util.backoff.ExponentialBackOff;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Wiring of the fan-out: a JDBC pool for its set-based statements (the HTTP side keeps R2DBC), a
+ * transactional producer, and batch listener containers whose Kafka transaction covers the records
+ * produced and the offsets consumed.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(FanOutProperties.class)
+class FanOutConfiguration {
+
+  @Bean(destroyMethod = "close")
+  HikariDataSource fanOutDataSource(Environment environment, FanOutProperties properties) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("fanout");
+    config.setJdbcUrl(environment.getRequiredProperty("spring.datasource.url"));
+    config.setUsername(environment.getProperty("spring.datasource.username"));
+    config.setPassword(environment.getProperty("spring.datasource.password"));
+    config.setAutoCommit(false);
+    // Two listeners (requests, chunks), each with its consumer threads, one connection apiece.
+    config.setMaximumPoolSize(2 * properties.concurrency() + 1);
+    config.setMinimumIdle(1);
+    return new HikariDataSource(config);
+  }
+
+  @Bean
+  AudienceRepository audienceRepository() {
+    return new AudienceRepository();
+  }
+
+  @Bean
+  FanOutStore fanOutStore(JsonMapper json) {
+    return new FanOutStore(json);
+  }
+
+  @Bean
+  FanOutKafka fanOutKafka(ProducerFactory<Object, Object> base, FanOutProperties properties) {
+    Map<String, Object> config = new HashMap<>(base.getConfigurationProperties());
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    config.put(
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        (int) properties.transactionTimeout().toMillis());
+    Map<Class<?>, Serializer<?>> serializers = new LinkedHashMap<>();
+    // Dead letters of undecodable records keep their original bytes.
+    serializers.put(byte[].class, new ByteArraySerializer());
+    serializers.put(SpecificRecord.class, new AvroKafkaSerializer<>());
+    DefaultKafkaProducerFactory<String, Object> factory =
+        new DefaultKafkaProducerFactory<>(
+            config, new StringSerializer(), new DelegatingByTypeSerializer(serializers, true));
+    // Stable per instance, so that a restarted instance fences its predecessor's open
+    // transactions at once instead of waiting for the broker's transaction timeout.
+    factory.setTransactionIdPrefix(properties.instanceId() + "-fanout-");
+    return new FanOutKafka(factory);
+  }
+
+  @Bean
+  ConcurrentKafkaListenerContainerFactory<String, Object> fanOutListenerFactory(
+      ConsumerFactory<String, Object> consumerFactory,
+      FanOutKafka kafka,
+      FanOutProperties properties) {
+    ConcurrentKafkaListenerContainerFactory<String, Object> factory =
+        new ConcurrentKafkaListenerContainerFactory<>();
+    factory.setConsumerFactory(consumerFactory);
+    factory.setBatchListener(true);
+    factory.setConcurrency(properties.concurrency());
+    ContainerProperties container = factory.getContainerProperties();
+    container.setKafkaAwareTransactionManager(kafka.transactionManager());
+    container.setAckMode(ContainerProperties.AckMode.BATCH);
+    // Poison records never reach this point (the listener dead-letters them inside the batch),
+    // so what fails a batch is the database or the broker: retry it, never drop it.
+    ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
+    backOff.setMaxInterval(10_000);
+    factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(backOff));
+    return factory;
+  }
+}

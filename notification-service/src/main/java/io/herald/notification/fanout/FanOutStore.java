@@ -1,0 +1,151 @@
+package io.herald.notification.fanout;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The fan-out's writes: one multi-row statement per batch for inbox items and one for skipped
+ * deliveries, whatever the batch's size.
+ */
+class FanOutStore {
+
+  /**
+   * Inserts the items that do not exist yet. An item that exists is returned too when the same
+   * source record created it: that record is being processed again because its earlier attempt
+   * stored the item but never committed its events, which must be published now.
+   */
+  private static final String INSERT_INBOX_ITEMS =
+      """
+      INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category, title, body,
+                               data, action_url, created_at, created_by)
+      SELECT id, tenant_id, user_id, notification_id, category, title, body,
+             data::jsonb, action_url, ?, created_by
+        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                    ?::text[], ?::text[], ?::text[])
+             AS t(id, tenant_id, user_id, notification_id, category, title, body, data,
+                  action_url, created_by)
+      ON CONFLICT ON CONSTRAINT inbox_items_once DO UPDATE SET created_by = EXCLUDED.created_by
+       WHERE inbox_items.created_by = EXCLUDED.created_by
+      RETURNING id, created_at
+      """;
+
+  private static final String INSERT_SKIPPED =
+      """
+      INSERT INTO delivery_outcomes (delivery_id, tenant_id, notification_id, user_id, channel,
+                                     outcome, reason)
+      SELECT delivery_id, tenant_id, notification_id, user_id, channel, 'SKIPPED', reason
+        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+             AS t(delivery_id, tenant_id, notification_id, user_id, channel, reason)
+      ON CONFLICT (delivery_id) DO NOTHING
+      """;
+
+  private final JsonMapper json;
+
+  FanOutStore(JsonMapper json) {
+    this.json = json;
+  }
+
+  /**
+   * @return the items to announce with their stored creation time, by item id
+   */
+  Map<UUID, Instant> insertInboxItems(
+      Connection connection, Collection<NewInboxItem> items, Instant now) throws SQLException {
+    Map<UUID, Instant> announce = new HashMap<>();
+    if (items.isEmpty()) {
+      return announce;
+    }
+    int size = items.size();
+    UUID[] ids = new UUID[size];
+    List<List<String>> columns = new ArrayList<>();
+    for (int c = 0; c < 9; c++) {
+      columns.add(new ArrayList<>(size));
+    }
+    int i = 0;
+    for (NewInboxItem item : items) {
+      ids[i++] = item.id();
+      columns.get(0).add(item.tenantId());
+      columns.get(1).add(item.userId());
+      columns.get(2).add(item.notificationId());
+      columns.get(3).add(item.category());
+      columns.get(4).add(item.title());
+      columns.get(5).add(item.body());
+      columns.get(6).add(json.writeValueAsString(item.data()));
+      columns.get(7).add(item.actionUrl());
+      columns.get(8).add(item.createdBy());
+    }
+    try (PreparedStatement statement = connection.prepareStatement(INSERT_INBOX_ITEMS)) {
+      statement.setObject(1, now.atOffset(java.time.ZoneOffset.UTC));
+      statement.setArray(2, connection.createArrayOf("uuid", ids));
+      for (int c = 0; c < columns.size(); c++) {
+        statement.setArray(3 + c, connection.createArrayOf("text", columns.get(c).toArray()));
+      }
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          announce.put(
+              rows.getObject(1, UUID.class),
+              rows.getObject(2, java.time.OffsetDateTime.class).toInstant());
+        }
+      }
+    }
+    return announce;
+  }
+
+  void insertSkipped(Connection connection, Collection<SkippedDelivery> skipped)
+      throws SQLException {
+    if (skipped.isEmpty()) {
+      return;
+    }
+    int size = skipped.size();
+    UUID[] ids = new UUID[size];
+    String[][] columns = new String[5][size];
+    int i = 0;
+    for (SkippedDelivery s : skipped) {
+      ids[i] = s.deliveryId();
+      columns[0][i] = s.tenantId();
+      columns[1][i] = s.notificationId();
+      columns[2][i] = s.userId();
+      columns[3][i] = s.channel();
+      columns[4][i] = s.reason();
+      i++;
+    }
+    try (PreparedStatement statement = connection.prepareStatement(INSERT_SKIPPED)) {
+      statement.setArray(1, connection.createArrayOf("uuid", ids));
+      for (int c = 0; c < columns.length; c++) {
+        statement.setArray(2 + c, connection.createArrayOf("text", columns[c]));
+      }
+      statement.executeUpdate();
+    }
+  }
+
+  /** An inbox item to store; its id is derived from tenant, notification and user. */
+  record NewInboxItem(
+      UUID id,
+      String tenantId,
+      String userId,
+      String notificationId,
+      String category,
+      String title,
+      String body,
+      Map<String, String> data,
+      String actionUrl,
+      String createdBy) {}
+
+  /** A recipient and channel that get nothing, and why ({@code no-contact}, ...). */
+  record SkippedDelivery(
+      UUID deliveryId,
+      String tenantId,
+      String notificationId,
+      String userId,
+      String channel,
+      String reason) {}
+}
