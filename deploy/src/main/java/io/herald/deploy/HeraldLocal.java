@@ -18,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
  * ./herald token bob                a token for demo user bob of tenant acme (8 hours)
  * ./herald token dave --tenant globex --roles admin
  * ./herald latency 20               POST-to-SSE latency of the running platform
+ * ./herald bench pipeline 1000000   notification-service throughput, N single-recipient requests
+ * ./herald bench fanout 100000      one request to a role of N users on three channels
  * </pre>
  *
  * State lives in {@code .herald/} (or {@code HERALD_HOME}).
@@ -39,9 +41,11 @@ public final class HeraldLocal {
                 System.getenv().getOrDefault("HERALD_GATEWAY", "http://127.0.0.1:8080"),
                 args.length > 1 ? Integer.parseInt(args[1]) : 20,
                 args.length > 2 ? Integer.parseInt(args[2]) : 3);
+        case "bench" -> ThroughputBenchmark.run(Arrays.copyOfRange(args, 1, args.length));
         default -> {
           System.err.println(
-              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] | latency [N] [WARMUP]]");
+              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] | latency [N] [WARMUP]"
+                  + " | bench pipeline|fanout [N] [RUNS]]");
           System.exit(2);
         }
       }

@@ -568,7 +568,7 @@ public final class Platform implements AutoCloseable {
     }
     List<String> command = new ArrayList<>();
     command.add(java());
-    command.addAll(config.serviceJvmOptions());
+    command.addAll(config.jvmOptionsOf(service));
     command.add("-jar");
     command.add(layout.serviceJar(service).toString());
     return launch(service, command, env);

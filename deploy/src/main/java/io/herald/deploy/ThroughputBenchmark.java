@@ -1,0 +1,408 @@
+package io.herald.deploy;
+
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.herald.events.v1.Audience;
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.NotificationRequested;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.postgresql.PGConnection;
+
+/**
+ * Throughput of notification-service on a running platform, measured from outside as a user sees
+ * it: records produced straight onto {@code notification.requests.v1}, done when the service's
+ * consumer group has committed every request (and chunk): its Kafka transactions commit the offsets
+ * together with the inbox events and channel deliveries, after the inbox rows are stored.
+ * Afterwards the stored rows and the committed records are counted.
+ *
+ * <pre>
+ * ./herald bench pipeline [N] [RUNS]   N single-recipient in-app requests (default 1,000,000)
+ * ./herald bench fanout [USERS] [RUNS] one request to a role of USERS users x IN_APP, EMAIL, PUSH
+ *                                      (default 100,000; each user has an e-mail and one FCM token)
+ * </pre>
+ */
+final class ThroughputBenchmark {
+
+  private static final String REQUESTS = "notification.requests.v1";
+  private static final String CHUNKS = "notification.fanout-chunks.v1";
+  private static final String GROUP = "notification-service";
+
+  private final Ports ports;
+  private final AdminClient admin;
+
+  private ThroughputBenchmark(Ports ports) {
+    this.ports = ports;
+    this.admin =
+        AdminClient.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ports.kafka()));
+  }
+
+  static void run(String[] args) throws Exception {
+    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+      System.setProperty(
+          "org.apache.avro.SERIALIZABLE_PACKAGES",
+          "io.herald.events.v1,java.lang,java.util,java.math,org.apache.avro");
+    }
+    String mode = args.length > 0 ? args[0] : "pipeline";
+    int runs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    ThroughputBenchmark bench = new ThroughputBenchmark(Ports.defaults());
+    List<Double> rates = new ArrayList<>();
+    List<Double> seconds = new ArrayList<>();
+    System.out.printf(
+        "%-4s %-9s %10s %10s %12s %14s %12s%n",
+        "run", "mode", "n", "seconds", "per second", "records out", "peak heap");
+    for (int run = 1; run <= runs; run++) {
+      Result r =
+          switch (mode) {
+            case "pipeline" ->
+                bench.pipeline(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
+            case "fanout" -> bench.fanOut(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
+            default ->
+                throw new IllegalArgumentException("usage: bench pipeline|fanout [N] [RUNS]");
+          };
+      rates.add(r.perSecond());
+      seconds.add(r.seconds());
+      System.out.printf(
+          "%-4d %-9s %10d %10.1f %12.0f %14d %9.0f MiB%n",
+          run, mode, r.n(), r.seconds(), r.perSecond(), r.recordsOut(), r.peakHeapMiB());
+    }
+    if (runs > 1) {
+      System.out.printf(
+          "median over %d runs: %.1f s, %.0f per second%n", runs, median(seconds), median(rates));
+    }
+    bench.admin.close();
+  }
+
+  /**
+   * N single-recipient in-app requests; the figure is recipient-deliveries (inbox items) per
+   * second.
+   */
+  private Result pipeline(int n) throws Exception {
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    String tenant = "bench-" + run;
+    Map<TopicPartition, Long> inboxStart = endOffsets("notification.inbox.v1");
+    HeapSampler heap = new HeapSampler(ports.notification());
+    Instant begin = Instant.now();
+    try (KafkaProducer<String, Object> producer = producer()) {
+      for (int i = 0; i < n; i++) {
+        String id = UUID.randomUUID().toString();
+        producer.send(
+            new ProducerRecord<>(
+                REQUESTS,
+                id,
+                request(
+                    tenant,
+                    id,
+                    new Audience(List.of(tenant + "-u" + (i % 20_000)), List.of()),
+                    List.of(Channel.IN_APP))));
+      }
+      producer.flush();
+    }
+    Instant produced = Instant.now();
+    System.out.printf("  produced %d requests in %.1f s%n", n, secondsBetween(begin, produced));
+    awaitCommitted(REQUESTS, endOffsets(REQUESTS), 0);
+    Instant done = Instant.now();
+    heap.stop();
+    long stored = count("SELECT count(*) FROM inbox_items WHERE tenant_id = ?", tenant);
+    long events = countRecords("notification.inbox.v1", inboxStart, tenant + "-u");
+    System.out.printf("  inbox items stored: %d, InboxItemCreated committed: %d%n", stored, events);
+    check(stored == n && events == n, "expected " + n + " of each");
+    double s = secondsBetween(begin, done);
+    return new Result(n, s, n / s, events, heap.peakMiB());
+  }
+
+  /** One request to a role of USERS users with IN_APP, EMAIL and PUSH. */
+  private Result fanOut(int users) throws Exception {
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    String tenant = "bench-fanout-" + run;
+    seedRole(tenant, users);
+    Map<TopicPartition, Long> emailStart = endOffsets("notification.email.v1");
+    Map<TopicPartition, Long> pushStart = endOffsets("notification.push.v1");
+    HeapSampler heap = new HeapSampler(ports.notification());
+    Instant begin = Instant.now();
+    try (KafkaProducer<String, Object> producer = producer()) {
+      String id = UUID.randomUUID().toString();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  REQUESTS,
+                  id,
+                  request(
+                      tenant,
+                      id,
+                      new Audience(List.of(), List.of("everyone")),
+                      List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH))))
+          .get();
+    }
+    awaitCommitted(REQUESTS, endOffsets(REQUESTS), 0);
+    // The request's chunks are all on the chunk topic once the request is committed; that topic
+    // is written in transactions, so its end offset lies one past the commit marker.
+    awaitCommitted(CHUNKS, endOffsets(CHUNKS), 1);
+    Instant done = Instant.now();
+    heap.stop();
+    long stored = count("SELECT count(*) FROM inbox_items WHERE tenant_id = ?", tenant);
+    long emails = countRecords("notification.email.v1", emailStart, tenant + "-u");
+    long pushes = countRecords("notification.push.v1", pushStart, tenant + "-u");
+    System.out.printf(
+        "  inbox items: %d, e-mail deliveries: %d, push deliveries: %d%n", stored, emails, pushes);
+    check(stored == users && emails == users && pushes == users, "expected " + users + " of each");
+    double s = secondsBetween(begin, done);
+    return new Result(users, s, users / s, emails + pushes + stored, heap.peakMiB());
+  }
+
+  private void seedRole(String tenant, int users) throws SQLException, IOException {
+    Instant begin = Instant.now();
+    StringBuilder subscribers = new StringBuilder();
+    StringBuilder devices = new StringBuilder();
+    for (int i = 0; i < users; i++) {
+      String user = String.format("%s-u%07d", tenant, i);
+      subscribers
+          .append(tenant)
+          .append('\t')
+          .append(user)
+          .append('\t')
+          .append(user)
+          .append("@bench.example\t{everyone}\n");
+      devices
+          .append(tenant)
+          .append('\t')
+          .append(user)
+          .append("\tFCM\tfcm-")
+          .append(user)
+          .append('\n');
+    }
+    try (Connection c = database()) {
+      var copy = c.unwrap(PGConnection.class).getCopyAPI();
+      copy.copyIn(
+          "COPY subscribers (tenant_id, user_id, email, roles) FROM STDIN",
+          new StringReader(subscribers.toString()));
+      copy.copyIn(
+          "COPY push_contacts (tenant_id, user_id, platform, token) FROM STDIN",
+          new StringReader(devices.toString()));
+      try (var s = c.createStatement()) {
+        s.execute("ANALYZE subscribers");
+        s.execute("ANALYZE push_contacts");
+      }
+    }
+    System.out.printf(
+        "  seeded %d subscribers with role 'everyone' in %.1f s%n",
+        users, secondsBetween(begin, Instant.now()));
+  }
+
+  private NotificationRequested request(
+      String tenant, String id, Audience audience, List<Channel> channels) {
+    return NotificationRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setRequestId(id)
+        .setRequestedBy("bench")
+        .setAudience(audience)
+        .setChannels(channels)
+        .setCategory("bench")
+        .setTitle("Benchmark")
+        .setBody("A notification of the throughput benchmark")
+        .build();
+  }
+
+  private KafkaProducer<String, Object> producer() {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ports.kafka());
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    config.put(
+        "apicurio.registry.url", "http://127.0.0.1:" + ports.registry() + "/apis/registry/v3");
+    config.put("apicurio.registry.auto-register", true);
+    config.put("apicurio.registry.dereference-schema", true);
+    config.put("apicurio.registry.artifact.group-id", "default");
+    config.put(
+        "apicurio.registry.artifact-resolver-strategy",
+        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroKafkaSerializer.class);
+    return new KafkaProducer<>(config);
+  }
+
+  private Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get()
+        .get(topic)
+        .partitions()
+        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+    Map<TopicPartition, Long> ends = new HashMap<>();
+    admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+    return ends;
+  }
+
+  /**
+   * Waits until the service's group has committed offsets at or past {@code targets} less {@code
+   * markerSlack}: on a transactional topic the last record is followed by a commit marker that a
+   * consumer's committed offset need not pass.
+   */
+  private void awaitCommitted(String topic, Map<TopicPartition, Long> targets, int markerSlack)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
+      boolean done =
+          targets.entrySet().stream()
+              .allMatch(
+                  e -> {
+                    OffsetAndMetadata c = committed.get(e.getKey());
+                    return e.getValue() == 0
+                        || (c != null && c.offset() >= e.getValue() - markerSlack);
+                  });
+      if (done) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("notification-service did not catch up on " + topic);
+  }
+
+  /** Committed records after {@code from} whose key starts with the prefix. */
+  private long countRecords(String topic, Map<TopicPartition, Long> from, String keyPrefix) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ports.kafka());
+    config.put(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        IsolationLevel.READ_COMMITTED.toString().toLowerCase());
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    long count = 0;
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(from.keySet());
+      from.forEach(consumer::seek);
+      Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet());
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.key() != null && r.key().startsWith(keyPrefix)) {
+            count++;
+          }
+        }
+      }
+    }
+    return count;
+  }
+
+  private long count(String sql, String parameter) throws SQLException {
+    try (Connection c = database();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, parameter);
+      try (ResultSet rows = s.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  private Connection database() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + ports.postgres() + "/notification",
+        "postgres",
+        "postgres");
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalStateException("benchmark result is wrong: " + message);
+    }
+  }
+
+  private static double secondsBetween(Instant a, Instant b) {
+    return Duration.between(a, b).toMillis() / 1000.0;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int m = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
+  }
+
+  record Result(int n, double seconds, double perSecond, long recordsOut, double peakHeapMiB) {}
+
+  /** Samples the service's used heap from its Prometheus endpoint while a run lasts. */
+  private static final class HeapSampler {
+    private static final Pattern HEAP =
+        Pattern.compile(
+            "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.E+]+)", Pattern.MULTILINE);
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final AtomicLong peak = new AtomicLong();
+
+    HeapSampler(int port) {
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+              .build();
+      timer.scheduleAtFixedRate(
+          () -> {
+            try {
+              String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+              Matcher m = HEAP.matcher(body);
+              double used = 0;
+              while (m.find()) {
+                used += Double.parseDouble(m.group(1));
+              }
+              long bytes = (long) used;
+              peak.accumulateAndGet(bytes, Math::max);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+              // a missed sample only lowers the resolution
+            }
+          },
+          0,
+          250,
+          TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+      timer.shutdownNow();
+    }
+
+    double peakMiB() {
+      return peak.get() / (1024.0 * 1024.0);
+    }
+  }
+}
