@@ -427,8 +427,14 @@ class FanOut {
       log.info("Notification {} split into {} chunks", n.requestId(), count);
     }
 
-    void announce(Map<UUID, Instant> stored) {
-      this.announced = stored;
+    void announce(FanOutStore.Announcements stored) {
+      this.announced = stored.items();
+      if (stored.storedEarlier() > 0) {
+        log.info(
+            "Announcing {} inbox items stored by an earlier, uncommitted attempt of this batch",
+            stored.storedEarlier());
+        meters.counter("herald.fanout.inbox.recovered").increment(stored.storedEarlier());
+      }
     }
 
     void publishAnnounced() {

@@ -24,7 +24,10 @@ class FanOutChunksListener {
       topics = "notification.fanout-chunks.v1",
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory",
-      properties = "max.poll.records=${herald.fanout.chunks-per-batch:4}")
+      properties = {
+        "max.poll.records=${herald.fanout.chunks-per-batch:4}",
+        "group.instance.id=${herald.fanout.instance-id:notification-1}-chunks"
+      })
   void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
     fanOut.onChunks(records, consumer);
   }

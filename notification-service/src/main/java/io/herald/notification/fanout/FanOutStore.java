@@ -36,7 +36,7 @@ class FanOutStore {
                   action_url, created_by)
       ON CONFLICT ON CONSTRAINT inbox_items_once DO UPDATE SET created_by = EXCLUDED.created_by
        WHERE inbox_items.created_by = EXCLUDED.created_by
-      RETURNING id, created_at
+      RETURNING id, created_at, xmax = 0 AS inserted
       """;
 
   private static final String INSERT_SKIPPED =
@@ -56,13 +56,15 @@ class FanOutStore {
   }
 
   /**
-   * @return the items to announce with their stored creation time, by item id
+   * @return the items to announce with their stored creation time, by item id, and how many of them
+   *     an earlier attempt had stored
    */
-  Map<UUID, Instant> insertInboxItems(
-      Connection connection, Collection<NewInboxItem> items, Instant now) throws SQLException {
+  Announcements insertInboxItems(Connection connection, Collection<NewInboxItem> items, Instant now)
+      throws SQLException {
     Map<UUID, Instant> announce = new HashMap<>();
+    int storedEarlier = 0;
     if (items.isEmpty()) {
-      return announce;
+      return new Announcements(announce, 0);
     }
     int size = items.size();
     UUID[] ids = new UUID[size];
@@ -94,11 +96,20 @@ class FanOutStore {
           announce.put(
               rows.getObject(1, UUID.class),
               rows.getObject(2, java.time.OffsetDateTime.class).toInstant());
+          if (!rows.getBoolean(3)) {
+            storedEarlier++;
+          }
         }
       }
     }
-    return announce;
+    return new Announcements(announce, storedEarlier);
   }
+
+  /**
+   * Inbox items to publish {@code InboxItemCreated} for; {@code storedEarlier} of them were stored
+   * by an attempt of the same records whose Kafka transaction never committed.
+   */
+  record Announcements(Map<UUID, Instant> items, int storedEarlier) {}
 
   void insertSkipped(Connection connection, Collection<SkippedDelivery> skipped)
       throws SQLException {

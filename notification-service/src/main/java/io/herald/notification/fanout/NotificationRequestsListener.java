@@ -24,7 +24,12 @@ class NotificationRequestsListener {
       topics = "notification.requests.v1",
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory",
-      properties = "max.poll.records=${herald.fanout.max-batch:500}")
+      properties = {
+        "max.poll.records=${herald.fanout.max-batch:500}",
+        // Static membership: an instance restarted after a crash takes its partitions back at once
+        // instead of waiting for the session of its previous life to time out.
+        "group.instance.id=${herald.fanout.instance-id:notification-1}-requests"
+      })
   void onNotificationRequests(
       List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
     fanOut.onRequests(records, consumer);

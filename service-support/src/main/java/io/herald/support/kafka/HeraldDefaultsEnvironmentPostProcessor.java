@@ -92,5 +92,8 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
 
   private static void registryClient(Map<String, Object> p, String prefix) {
     p.put(prefix + "properties.apicurio.registry.url", "${herald.registry-url}");
+    p.put(
+        prefix + "properties.apicurio.registry.avro-datum-provider",
+        CachingAvroDatumProvider.class.getName());
   }
 }

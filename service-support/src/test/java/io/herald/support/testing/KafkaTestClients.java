@@ -101,6 +101,12 @@ public final class KafkaTestClients {
    */
   public static <T> List<T> readAllValues(
       String bootstrapServers, String topic, Class<T> type, Predicate<T> filter) {
+    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+      // Avro 1.12 instantiates only trusted classes; a Herald service sets this at start-up.
+      System.setProperty(
+          "org.apache.avro.SERIALIZABLE_PACKAGES",
+          "io.herald.events.v1,java.lang,java.util,org.apache.avro");
+    }
     List<T> values = new ArrayList<>();
     try (AvroKafkaDeserializer<Object> avro = new AvroKafkaDeserializer<>()) {
       avro.configure(

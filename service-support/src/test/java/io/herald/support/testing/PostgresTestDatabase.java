@@ -63,6 +63,11 @@ public final class PostgresTestDatabase {
     registry.add("spring.flyway.password", () -> "postgres");
   }
 
+  /** The server's port on 127.0.0.1, for a service started as a separate process. */
+  public int port() {
+    return postgres.getPort();
+  }
+
   /** Direct JDBC access, for assertions on stored rows. */
   public DataSource dataSource() {
     return postgres.getPostgresDatabase();

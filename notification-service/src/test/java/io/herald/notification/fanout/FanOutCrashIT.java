@@ -1,0 +1,322 @@
+package io.herald.notification.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.herald.events.v1.Audience;
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.FreePorts;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * notification-service as its own process, killed with SIGKILL twice in the middle of a
+ * 20,000-recipient fan-out and started again: every recipient ends with exactly one inbox item, one
+ * committed {@link InboxItemCreated} and one committed delivery per channel.
+ */
+class FanOutCrashIT {
+
+  private static final int RECIPIENTS = 20_000;
+  private static final String DATABASE = "fanout_crash";
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+
+  private static EmbeddedKafkaKraftBroker broker;
+
+  private final String tenant = "crash-" + UUID.randomUUID();
+  private final List<Process> started = new ArrayList<>();
+
+  @BeforeAll
+  static void startBroker() throws SQLException {
+    broker = new EmbeddedKafkaKraftBroker(1, 3);
+    broker.brokerProperty("transaction.state.log.replication.factor", "1");
+    broker.brokerProperty("transaction.state.log.min.isr", "1");
+    broker.afterPropertiesSet();
+    broker.addTopics(new NewTopic("notification.requests.v1", 3, (short) 1));
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + DATABASE);
+      s.execute("CREATE DATABASE " + DATABASE);
+    }
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.destroy();
+  }
+
+  @Test
+  void shouldGiveEveryRecipientExactlyOneInboxItemAndDeliveryWhenKilledMidFanOut()
+      throws Exception {
+    Process service = start();
+    seedRole(); // after the first start: the service creates the schema
+    NotificationRequested request = request();
+    send(request);
+
+    await()
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> inboxItems() > 0);
+    service.destroyForcibly().waitFor(); // SIGKILL
+    long atFirstKill = inboxItems();
+
+    service = start();
+    await()
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> inboxItems() > atFirstKill);
+    service.destroyForcibly().waitFor();
+    long atSecondKill = inboxItems();
+
+    start();
+    awaitCaughtUp();
+    System.out.printf(
+        "[FanOutCrashIT] killed at %d and %d of %d inbox items stored%n",
+        atFirstKill, atSecondKill, RECIPIENTS);
+
+    assertThat(atFirstKill).as("first kill came mid fan-out").isLessThan(RECIPIENTS);
+    assertThat(atSecondKill).as("second kill came mid fan-out").isLessThan(RECIPIENTS);
+    assertThat(inboxItems()).isEqualTo(RECIPIENTS);
+    assertExactlyOncePerRecipient(
+        "notification.inbox.v1", InboxItemCreated.class, InboxItemCreated::getUserId, request);
+    assertExactlyOncePerRecipient(
+        "notification.email.v1",
+        EmailDeliveryRequested.class,
+        EmailDeliveryRequested::getDeliveryId,
+        request);
+    assertExactlyOncePerRecipient(
+        "notification.push.v1",
+        PushDeliveryRequested.class,
+        PushDeliveryRequested::getDeliveryId,
+        request);
+  }
+
+  private <T> void assertExactlyOncePerRecipient(
+      String topic, Class<T> type, Function<T, String> id, NotificationRequested request) {
+    List<T> committed =
+        KafkaTestClients.readAllValues(
+            broker.getBrokersAsString(),
+            topic,
+            type,
+            value -> request.getRequestId().equals(notificationIdOf(value)));
+    assertThat(committed).as(topic + " records").hasSize(RECIPIENTS);
+    assertThat(committed.stream().map(id).distinct().count())
+        .as(topic + " distinct ids")
+        .isEqualTo(RECIPIENTS);
+  }
+
+  private static String notificationIdOf(Object value) {
+    if (value instanceof InboxItemCreated e) {
+      return e.getNotificationId();
+    }
+    if (value instanceof EmailDeliveryRequested e) {
+      return e.getNotificationId();
+    }
+    return ((PushDeliveryRequested) value).getNotificationId();
+  }
+
+  /** The service's group has consumed every request and every chunk. */
+  private void awaitCaughtUp() {
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                inboxItems() == RECIPIENTS
+                    && caughtUp("notification.requests.v1", 0)
+                    && caughtUp("notification.fanout-chunks.v1", 1));
+  }
+
+  /** Committed offsets at the end offsets, less a transaction's commit marker. */
+  private boolean caughtUp(String topic, int markerSlack) {
+    return broker.doWithAdminFunction(
+        admin -> {
+          try {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .forEach(
+                    p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                admin
+                    .listConsumerGroupOffsets("notification-service")
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            return admin.listOffsets(latest).all().get().entrySet().stream()
+                .allMatch(
+                    e -> {
+                      long end = e.getValue().offset();
+                      OffsetAndMetadata c = committed.get(e.getKey());
+                      return end == 0 || (c != null && c.offset() >= end - markerSlack);
+                    });
+          } catch (Exception e) {
+            return false;
+          }
+        });
+  }
+
+  private Process start() throws IOException {
+    int port = FreePorts.next();
+    Path log = Path.of("target", "fanout-crash-" + started.size() + ".log");
+    Files.createDirectories(log.getParent());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m",
+                "-jar",
+                new File("target/notification-service.jar").getAbsolutePath(),
+                "--herald.fanout.page-size=500",
+                "--herald.fanout.chunks-per-batch=1")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("PORT", Integer.toString(port));
+    env.put("KAFKA_BOOTSTRAP", broker.getBrokersAsString());
+    env.put("REGISTRY_URL", ApicurioRegistryServer.shared().url());
+    env.put("HERALD_JWT_SECRET", SECRET);
+    env.put("HERALD_INSTANCE_ID", "crash-test-1");
+    env.put("DATABASE_HOST", "127.0.0.1");
+    env.put("DATABASE_PORT", Integer.toString(PostgresTestDatabase.shared().port()));
+    env.put("DATABASE_NAME", DATABASE);
+    env.put("DATABASE_USER", "postgres");
+    env.put("DATABASE_PASSWORD", "postgres");
+    Process process = builder.start();
+    started.add(process);
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest ready =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+            .build();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              assertThat(process.isAlive()).as("service process (see " + log + ")").isTrue();
+              try {
+                return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+              } catch (IOException e) {
+                return false;
+              }
+            });
+    return process;
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopProcesses() throws InterruptedException {
+    for (Process p : started) {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  private void seedRole() throws SQLException {
+    try (Connection c = database();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO subscribers (tenant_id, user_id, email, roles) SELECT '"
+              + tenant
+              + "', 'u' || lpad(i::text, 6, '0'), 'u' || i || '@crash.example', '{crowd}'"
+              + " FROM generate_series(1, "
+              + RECIPIENTS
+              + ") AS i");
+      s.execute(
+          "INSERT INTO push_contacts (tenant_id, user_id, platform, token) SELECT tenant_id,"
+              + " user_id, 'FCM', 'fcm-' || user_id FROM subscribers WHERE tenant_id = '"
+              + tenant
+              + "'");
+      s.execute("ANALYZE subscribers");
+    }
+  }
+
+  private NotificationRequested request() {
+    String id = UUID.randomUUID().toString();
+    return NotificationRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setRequestId(id)
+        .setRequestedBy("test")
+        .setAudience(new Audience(List.of(), List.of("crowd")))
+        .setChannels(List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH))
+        .setCategory("account")
+        .setTitle("Maintenance tonight")
+        .setBody("The service is down from 2 to 3 am.")
+        .build();
+  }
+
+  private void send(NotificationRequested request) throws Exception {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", broker.getBrokersAsString());
+    config.put("key.serializer", StringSerializer.class);
+    config.put("value.serializer", AvroKafkaSerializer.class);
+    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
+    config.put("apicurio.registry.auto-register", true);
+    config.put("apicurio.registry.dereference-schema", true);
+    config.put(
+        "apicurio.registry.artifact-resolver-strategy",
+        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+    try (KafkaProducer<String, Object> producer = new KafkaProducer<>(config)) {
+      producer
+          .send(new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request))
+          .get();
+    }
+  }
+
+  private long inboxItems() throws SQLException {
+    try (Connection c = database();
+        Statement s = c.createStatement();
+        ResultSet rows =
+            s.executeQuery("SELECT count(*) FROM inbox_items WHERE tenant_id = '" + tenant + "'")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  private Connection database() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + PostgresTestDatabase.shared().port() + "/" + DATABASE,
+        "postgres",
+        "postgres");
+  }
+}
