@@ -3,7 +3,6 @@ package io.herald.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
@@ -22,7 +21,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -311,17 +309,8 @@ class NotificationServiceIT {
     NotificationRequested request =
         request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
     String traceId = UUID.randomUUID().toString().replace("-", "");
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", broker.getBrokersAsString());
-    config.put("key.serializer", StringSerializer.class);
-    config.put("value.serializer", AvroKafkaSerializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.auto-register", true);
-    config.put("apicurio.registry.dereference-schema", true);
-    config.put(
-        "apicurio.registry.artifact-resolver-strategy",
-        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
-    try (KafkaProducer<String, Object> producer = new KafkaProducer<>(config)) {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
       ProducerRecord<String, Object> record =
           new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request);
       record

@@ -93,19 +93,44 @@ class FanOut {
 
   /** A batch of {@code notification.requests.v1}. */
   void onRequests(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    process(
+        records,
+        consumer,
+        NotificationRequested.class,
+        (record, request) ->
+            new FanOutWork(record, Notification.of(request), AudienceSlice.whole(request)),
+        true);
+  }
+
+  /** A batch of {@code notification.fanout-chunks.v1}. */
+  void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    process(
+        records,
+        consumer,
+        NotificationChunkRequested.class,
+        (record, chunk) -> new FanOutWork(record, Notification.of(chunk), AudienceSlice.of(chunk)),
+        false);
+  }
+
+  /**
+   * One batch: decode, split audiences over a page into chunks (requests only), resolve, write,
+   * send, await. Offsets are committed by the listener's transaction after this returns.
+   */
+  private <T> void process(
+      List<ConsumerRecord<String, Object>> records,
+      Consumer<?, ?> consumer,
+      Class<T> type,
+      java.util.function.BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork,
+      boolean splitLargeAudiences) {
     Timer.Sample timer = Timer.start(meters);
     Batch batch = new Batch();
-    List<FanOutWork> planned = new ArrayList<>();
+    List<FanOutWork> work = new ArrayList<>();
     for (ConsumerRecord<String, Object> record : records) {
-      decode(record, consumer, NotificationRequested.class)
-          .ifPresent(
-              request ->
-                  planned.add(
-                      new FanOutWork(
-                          record, Notification.of(request), AudienceSlice.whole(request))));
+      decode(record, consumer, type).ifPresent(value -> work.add(toWork.apply(record, value)));
     }
     try (Connection connection = dataSource.getConnection()) {
-      List<FanOutWork> inline = splitLargeAudiences(connection, planned, batch);
+      List<FanOutWork> inline =
+          splitLargeAudiences ? splitLargeAudiences(connection, work, batch) : work;
       fanOut(connection, inline, batch);
       connection.commit();
     } catch (SQLException e) {
@@ -114,31 +139,8 @@ class FanOut {
     batch.publishAnnounced();
     batch.await(properties);
     batch.count(meters);
-    timer.stop(meters.timer("herald.fanout.batch", "topic", "notification.requests.v1"));
-  }
-
-  /** A batch of {@code notification.fanout-chunks.v1}. */
-  void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
-    Timer.Sample timer = Timer.start(meters);
-    Batch batch = new Batch();
-    List<FanOutWork> work = new ArrayList<>();
-    for (ConsumerRecord<String, Object> record : records) {
-      decode(record, consumer, NotificationChunkRequested.class)
-          .ifPresent(
-              chunk ->
-                  work.add(
-                      new FanOutWork(record, Notification.of(chunk), AudienceSlice.of(chunk))));
-    }
-    try (Connection connection = dataSource.getConnection()) {
-      fanOut(connection, work, batch);
-      connection.commit();
-    } catch (SQLException e) {
-      throw new IllegalStateException("fan-out of a chunk batch failed in the database", e);
-    }
-    batch.publishAnnounced();
-    batch.await(properties);
-    batch.count(meters);
-    timer.stop(meters.timer("herald.fanout.batch", "topic", "notification.fanout-chunks.v1"));
+    String topic = records.isEmpty() ? "none" : records.get(0).topic();
+    timer.stop(meters.timer("herald.fanout.batch", "topic", topic));
   }
 
   /**

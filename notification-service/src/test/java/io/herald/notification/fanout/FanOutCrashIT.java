@@ -3,7 +3,6 @@ package io.herald.notification.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
@@ -41,7 +40,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -286,17 +284,8 @@ class FanOutCrashIT {
   }
 
   private void send(NotificationRequested request) throws Exception {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", broker.getBrokersAsString());
-    config.put("key.serializer", StringSerializer.class);
-    config.put("value.serializer", AvroKafkaSerializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.auto-register", true);
-    config.put("apicurio.registry.dereference-schema", true);
-    config.put(
-        "apicurio.registry.artifact-resolver-strategy",
-        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
-    try (KafkaProducer<String, Object> producer = new KafkaProducer<>(config)) {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
       producer
           .send(new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request))
           .get();

@@ -25,6 +25,25 @@ public final class KafkaTestClients {
 
   private KafkaTestClients() {}
 
+  /**
+   * A producer that writes Avro through the shared test registry the way Herald's services do
+   * (Confluent wire format, {@code <topic>-<record>} artifacts).
+   */
+  public static org.apache.kafka.clients.producer.KafkaProducer<String, Object> avroProducer(
+      String bootstrapServers) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrapServers);
+    config.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class);
+    config.put("value.serializer", io.apicurio.registry.serde.avro.AvroKafkaSerializer.class);
+    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
+    config.put("apicurio.registry.auto-register", true);
+    config.put("apicurio.registry.dereference-schema", true);
+    config.put(
+        "apicurio.registry.artifact-resolver-strategy",
+        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
+    return new org.apache.kafka.clients.producer.KafkaProducer<>(config);
+  }
+
   /** Decodes values through the shared test registry into the generated Avro classes. */
   public static KafkaConsumer<String, Object> avroConsumer(String bootstrapServers, String topic) {
     Map<String, Object> config = new HashMap<>();
