@@ -4,6 +4,8 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.support.kafka.ConsumerGroupProgress;
+import io.herald.support.kafka.RegistrySerde;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
@@ -30,11 +32,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -75,11 +75,7 @@ final class ThroughputBenchmark {
   }
 
   static void run(String[] args) throws Exception {
-    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
-      System.setProperty(
-          "org.apache.avro.SERIALIZABLE_PACKAGES",
-          "io.herald.events.v1,java.lang,java.util,java.math,org.apache.avro");
-    }
+    RegistrySerde.trustHeraldClasses();
     String mode = args.length > 0 ? args[0] : "pipeline";
     int runs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     ThroughputBenchmark bench = new ThroughputBenchmark(Ports.defaults());
@@ -243,64 +239,37 @@ final class ThroughputBenchmark {
   }
 
   private KafkaProducer<String, Object> producer() {
-    Map<String, Object> config = new HashMap<>();
+    Map<String, Object> config =
+        new HashMap<>(
+            RegistrySerde.producerProperties(
+                "http://127.0.0.1:" + ports.registry() + "/apis/registry/v3"));
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ports.kafka());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    config.put(
-        "apicurio.registry.url", "http://127.0.0.1:" + ports.registry() + "/apis/registry/v3");
-    config.put("apicurio.registry.auto-register", true);
-    config.put("apicurio.registry.dereference-schema", true);
-    config.put("apicurio.registry.artifact.group-id", "default");
-    config.put(
-        "apicurio.registry.artifact-resolver-strategy",
-        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroKafkaSerializer.class);
     return new KafkaProducer<>(config);
   }
 
   private Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    admin
-        .describeTopics(List.of(topic))
-        .allTopicNames()
-        .get()
-        .get(topic)
-        .partitions()
-        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-    Map<TopicPartition, Long> ends = new HashMap<>();
-    admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-    return ends;
+    return ConsumerGroupProgress.endOffsets(admin, topic);
   }
 
   /**
-   * Waits until the service's group has committed offsets at or past {@code targets} less {@code
-   * markerSlack}: on a transactional topic the last record is followed by a commit marker that a
-   * consumer's committed offset need not pass.
+   * Waits until the service's group has committed {@code targets} (see {@link
+   * ConsumerGroupProgress}).
    */
   private void awaitCommitted(String topic, Map<TopicPartition, Long> targets, int markerSlack)
       throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
-      boolean done =
-          targets.entrySet().stream()
-              .allMatch(
-                  e -> {
-                    OffsetAndMetadata c = committed.get(e.getKey());
-                    return e.getValue() == 0
-                        || (c != null && c.offset() >= e.getValue() - markerSlack);
-                  });
-      if (done) {
-        return;
+    while (!ConsumerGroupProgress.caughtUp(admin, GROUP, targets, markerSlack)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("notification-service did not catch up on " + topic);
       }
       Thread.sleep(50);
     }
-    throw new IllegalStateException("notification-service did not catch up on " + topic);
   }
 
   /** Committed records after {@code from} whose key starts with the prefix. */

@@ -1,9 +1,9 @@
 package io.herald.notification;
 
+import static io.herald.notification.TestRequests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
@@ -19,7 +19,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -358,23 +357,6 @@ class NotificationServiceIT {
         .retrieve()
         .bodyToMono(String.class)
         .block(Duration.ofSeconds(10));
-  }
-
-  private static NotificationRequested request(
-      String tenant, List<String> users, List<String> roles, List<Channel> channels) {
-    String id = UUID.randomUUID().toString();
-    return NotificationRequested.newBuilder()
-        .setEventId(UUID.randomUUID().toString())
-        .setTenantId(tenant)
-        .setOccurredAt(Instant.now())
-        .setRequestId(id)
-        .setRequestedBy("test")
-        .setAudience(Audience.newBuilder().setUserIds(users).setRoles(roles).build())
-        .setChannels(channels)
-        .setCategory("account")
-        .setTitle("Welcome")
-        .setBody("Hello")
-        .build();
   }
 
   private static List<String> inboxOwners(String notificationId) {

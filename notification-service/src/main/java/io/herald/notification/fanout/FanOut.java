@@ -19,21 +19,24 @@ import io.herald.notification.subscribers.Recipient.PushContact;
 import io.herald.support.kafka.PoisonRecordException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import javax.sql.DataSource;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -120,13 +123,13 @@ class FanOut {
       List<ConsumerRecord<String, Object>> records,
       Consumer<?, ?> consumer,
       Class<T> type,
-      java.util.function.BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork,
+      BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork,
       boolean splitLargeAudiences) {
     Timer.Sample timer = Timer.start(meters);
     Batch batch = new Batch();
     List<FanOutWork> work = new ArrayList<>();
     for (ConsumerRecord<String, Object> record : records) {
-      decode(record, consumer, type).ifPresent(value -> work.add(toWork.apply(record, value)));
+      decode(record, consumer, type, toWork).ifPresent(work::add);
     }
     try (Connection connection = dataSource.getConnection()) {
       List<FanOutWork> inline =
@@ -137,18 +140,21 @@ class FanOut {
       throw new IllegalStateException("fan-out of a batch failed in the database; retrying", e);
     }
     batch.publishAnnounced();
-    batch.await(properties);
-    batch.count(meters);
+    batch.await();
+    batch.count();
     String topic = records.isEmpty() ? "none" : records.get(0).topic();
     timer.stop(meters.timer("herald.fanout.batch", "topic", topic));
   }
 
   /**
-   * The record's value if it can be processed; otherwise it is dead-lettered (in this batch's
-   * transaction) with the reason, and the rest of the batch goes on.
+   * The record's work if it can be processed; otherwise the record is dead-lettered (in this
+   * batch's transaction) with the reason, and the rest of the batch goes on.
    */
-  private <T> java.util.Optional<T> decode(
-      ConsumerRecord<String, Object> record, Consumer<?, ?> consumer, Class<T> type) {
+  private <T> Optional<FanOutWork> decode(
+      ConsumerRecord<String, Object> record,
+      Consumer<?, ?> consumer,
+      Class<T> type,
+      BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork) {
     try {
       Object value = record.value();
       if (value == null) {
@@ -161,13 +167,7 @@ class FanOut {
         throw new PoisonRecordException(
             "expected " + type.getSimpleName() + ", got " + value.getClass().getName());
       }
-      T decoded = type.cast(value);
-      if (decoded instanceof NotificationRequested r) {
-        Notification.of(r);
-      } else if (decoded instanceof NotificationChunkRequested c) {
-        Notification.of(c);
-      }
-      return java.util.Optional.of(decoded);
+      return Optional.of(toWork.apply(record, type.cast(value)));
     } catch (RuntimeException e) {
       log.warn(
           "Dead-lettering {}-{}@{}: {}",
@@ -177,7 +177,7 @@ class FanOut {
           e.getMessage());
       deadLetters.accept(record, consumer, e);
       meters.counter("herald.fanout.dead-lettered", "topic", record.topic()).increment();
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
@@ -234,12 +234,21 @@ class FanOut {
     store.insertSkipped(connection, batch.skipped.values());
   }
 
-  /** A notification, the slice of its audience handled here, and the record that asked. */
+  /**
+   * A notification, the slice of its audience handled here, the record that asked and its trace.
+   *
+   * @param createdBy the asking record as {@code topic/partition@offset}
+   */
   record FanOutWork(
-      ConsumerRecord<String, Object> source, Notification notification, AudienceSlice slice) {
+      Notification notification, AudienceSlice slice, String createdBy, TraceParent trace) {
 
-    String createdBy() {
-      return source.topic() + "/" + source.partition() + "@" + source.offset();
+    FanOutWork(
+        ConsumerRecord<String, Object> source, Notification notification, AudienceSlice slice) {
+      this(
+          notification,
+          slice,
+          source.topic() + "/" + source.partition() + "@" + source.offset(),
+          TraceParent.of(source));
     }
   }
 
@@ -247,9 +256,9 @@ class FanOut {
   private final class Batch {
 
     final Map<UUID, NewInboxItem> inboxItems = new LinkedHashMap<>();
-    final Map<UUID, String> inboxTraces = new HashMap<>();
+    final Map<UUID, TraceParent> inboxTraces = new HashMap<>();
     final Map<UUID, SkippedDelivery> skipped = new LinkedHashMap<>();
-    final Map<UUID, Boolean> handedOver = new HashMap<>();
+    final Set<UUID> handedOver = new HashSet<>();
     final List<CompletableFuture<?>> sends = new ArrayList<>();
     final Map<String, Integer> requested = new HashMap<>();
     final Map<List<String>, Integer> skips = new HashMap<>();
@@ -365,7 +374,7 @@ class FanOut {
               n.data(),
               null,
               work.createdBy()));
-      inboxTraces.put(id, TraceParent.childOf(work.source()));
+      inboxTraces.put(id, work.trace());
     }
 
     private void skip(Notification n, Recipient recipient, Channel channel, String reason) {
@@ -384,11 +393,11 @@ class FanOut {
         UUID deliveryId,
         Channel channel,
         SpecificRecord value) {
-      if (handedOver.putIfAbsent(deliveryId, Boolean.TRUE) != null) {
+      if (!handedOver.add(deliveryId)) {
         return; // the same request twice in one batch
       }
       requested.merge(channel.name(), 1, Integer::sum);
-      produce(work.source(), topic, key, value);
+      produce(work.trace(), topic, key, value);
     }
 
     void chunks(FanOutWork work, AudiencePages pages) {
@@ -402,7 +411,7 @@ class FanOut {
       for (int i = 0; i < count; i++) {
         String key = n.requestId() + "/" + i;
         produce(
-            work.source(),
+            work.trace(),
             TopicCatalog.NOTIFICATION_FANOUT_CHUNKS.name(),
             key,
             NotificationChunkRequested.newBuilder()
@@ -460,24 +469,19 @@ class FanOut {
                     .setCreatedAt(entry.getValue())
                     .setActionUrl(item.actionUrl())
                     .build());
-        record
-            .headers()
-            .add(TraceParent.HEADER, inboxTraces.get(item.id()).getBytes(StandardCharsets.UTF_8));
+        inboxTraces.get(item.id()).addChildTo(record);
         sends.add(kafka.template().send(record));
       }
     }
 
-    private void produce(
-        ConsumerRecord<String, Object> source, String topic, String key, SpecificRecord value) {
+    private void produce(TraceParent trace, String topic, String key, SpecificRecord value) {
       ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, value);
-      record
-          .headers()
-          .add(TraceParent.HEADER, TraceParent.childOf(source).getBytes(StandardCharsets.UTF_8));
+      trace.addChildTo(record);
       sends.add(kafka.template().send(record));
     }
 
     /** Waits for every record of the batch; a failure fails the batch, which is then retried. */
-    void await(FanOutProperties properties) {
+    void await() {
       if (sends.isEmpty()) {
         return;
       }
@@ -493,7 +497,7 @@ class FanOut {
       }
     }
 
-    void count(MeterRegistry meters) {
+    void count() {
       meters.counter("herald.notification.inbox.items.created").increment(announced.size());
       requested.forEach(
           (channel, n) ->

@@ -13,6 +13,8 @@ import org.springframework.stereotype.Component;
 @Component
 class FanOutChunksListener {
 
+  static final String ID = "notification-fanout-chunks";
+
   private final FanOut fanOut;
 
   FanOutChunksListener(FanOut fanOut) {
@@ -20,14 +22,10 @@ class FanOutChunksListener {
   }
 
   @KafkaListener(
-      id = "notification-fanout-chunks",
+      id = FanOutChunksListener.ID,
       topics = "notification.fanout-chunks.v1",
       groupId = "notification-service",
-      containerFactory = "fanOutListenerFactory",
-      properties = {
-        "max.poll.records=${herald.fanout.chunks-per-batch:4}",
-        "group.instance.id=${herald.fanout.instance-id:notification-1}-chunks"
-      })
+      containerFactory = "fanOutListenerFactory")
   void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
     fanOut.onChunks(records, consumer);
   }

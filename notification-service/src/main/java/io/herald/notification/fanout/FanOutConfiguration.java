@@ -7,7 +7,9 @@ import io.herald.notification.subscribers.AudienceRepository;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -99,6 +101,20 @@ class FanOutConfiguration {
     ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
     backOff.setMaxInterval(10_000);
     factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(backOff));
+    factory.setContainerCustomizer(
+        listener -> {
+          Properties consumer = listener.getContainerProperties().getKafkaConsumerProperties();
+          boolean chunks = FanOutChunksListener.ID.equals(listener.getListenerId());
+          consumer.setProperty(
+              ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+              Integer.toString(chunks ? properties.chunksPerBatch() : properties.maxBatch()));
+          // Static membership: an instance restarted after a crash takes its partitions back at
+          // once instead of waiting for the session of its previous life to time out. Each
+          // consumer thread gets its own suffix.
+          consumer.setProperty(
+              ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+              properties.instanceId() + "-" + listener.getListenerId());
+        });
     return factory;
   }
 }

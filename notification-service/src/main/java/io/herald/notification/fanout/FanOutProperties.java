@@ -12,13 +12,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * herald.fanout:
  *   page-size: 1000
  *   max-batch: 500
+ *   chunks-per-batch: 4
  *   concurrency: 3
  *   instance-id: ${HERALD_INSTANCE_ID:notification-1}
  * </pre>
  *
  * @param pageSize largest audience handled inside one request's batch; a larger one is split into
  *     chunks of this many users on {@code notification.fanout-chunks.v1}
- * @param maxBatch records taken per poll (and so per database statement and Kafka transaction)
+ * @param maxBatch requests taken per poll (and so per database statement and Kafka transaction)
+ * @param chunksPerBatch chunks taken per poll; a chunk holds up to a page of recipients
  * @param concurrency consumer threads per listener; more than the topic's partitions idle
  * @param instanceId identifies this instance among its peers: the transactional ids of its
  *     producers derive from it, so a restarted instance fences its predecessor's unfinished
@@ -31,6 +33,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record FanOutProperties(
     int pageSize,
     int maxBatch,
+    int chunksPerBatch,
     int concurrency,
     String instanceId,
     Duration sendTimeout,
@@ -39,6 +42,7 @@ public record FanOutProperties(
   public FanOutProperties {
     pageSize = pageSize <= 0 ? 1000 : pageSize;
     maxBatch = maxBatch <= 0 ? 500 : maxBatch;
+    chunksPerBatch = chunksPerBatch <= 0 ? 4 : chunksPerBatch;
     concurrency = concurrency <= 0 ? 3 : concurrency;
     instanceId = instanceId == null || instanceId.isBlank() ? "notification-1" : instanceId;
     sendTimeout = sendTimeout == null ? Duration.ofSeconds(30) : sendTimeout;

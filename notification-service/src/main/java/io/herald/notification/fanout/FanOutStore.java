@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -86,7 +88,7 @@ class FanOutStore {
       columns.get(8).add(item.createdBy());
     }
     try (PreparedStatement statement = connection.prepareStatement(INSERT_INBOX_ITEMS)) {
-      statement.setObject(1, now.atOffset(java.time.ZoneOffset.UTC));
+      statement.setObject(1, now.atOffset(ZoneOffset.UTC));
       statement.setArray(2, connection.createArrayOf("uuid", ids));
       for (int c = 0; c < columns.size(); c++) {
         statement.setArray(3 + c, connection.createArrayOf("text", columns.get(c).toArray()));
@@ -94,8 +96,7 @@ class FanOutStore {
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           announce.put(
-              rows.getObject(1, UUID.class),
-              rows.getObject(2, java.time.OffsetDateTime.class).toInstant());
+              rows.getObject(1, UUID.class), rows.getObject(2, OffsetDateTime.class).toInstant());
           if (!rows.getBoolean(3)) {
             storedEarlier++;
           }

@@ -13,6 +13,8 @@ import org.springframework.stereotype.Component;
 @Component
 class NotificationRequestsListener {
 
+  static final String ID = "notification-requests";
+
   private final FanOut fanOut;
 
   NotificationRequestsListener(FanOut fanOut) {
@@ -20,16 +22,10 @@ class NotificationRequestsListener {
   }
 
   @KafkaListener(
-      id = "notification-requests",
+      id = NotificationRequestsListener.ID,
       topics = "notification.requests.v1",
       groupId = "notification-service",
-      containerFactory = "fanOutListenerFactory",
-      properties = {
-        "max.poll.records=${herald.fanout.max-batch:500}",
-        // Static membership: an instance restarted after a crash takes its partitions back at once
-        // instead of waiting for the session of its previous life to time out.
-        "group.instance.id=${herald.fanout.instance-id:notification-1}-requests"
-      })
+      containerFactory = "fanOutListenerFactory")
   void onNotificationRequests(
       List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
     fanOut.onRequests(records, consumer);

@@ -3,12 +3,13 @@ package io.herald.notification.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.notification.TestRequests;
+import io.herald.support.kafka.ConsumerGroupProgress;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.FreePorts;
 import io.herald.support.testing.KafkaTestClients;
@@ -27,19 +28,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,7 +82,12 @@ class FanOutCrashIT {
       throws Exception {
     Process service = start();
     seedRole(); // after the first start: the service creates the schema
-    NotificationRequested request = request();
+    NotificationRequested request =
+        TestRequests.request(
+            tenant,
+            List.of(),
+            List.of("crowd"),
+            List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH));
     send(request);
 
     await()
@@ -162,33 +164,19 @@ class FanOutCrashIT {
                     && caughtUp("notification.fanout-chunks.v1", 1));
   }
 
-  /** Committed offsets at the end offsets, less a transaction's commit marker. */
   private boolean caughtUp(String topic, int markerSlack) {
     return broker.doWithAdminFunction(
         admin -> {
           try {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            admin
-                .describeTopics(List.of(topic))
-                .allTopicNames()
-                .get()
-                .get(topic)
-                .partitions()
-                .forEach(
-                    p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                admin
-                    .listConsumerGroupOffsets("notification-service")
-                    .partitionsToOffsetAndMetadata()
-                    .get();
-            return admin.listOffsets(latest).all().get().entrySet().stream()
-                .allMatch(
-                    e -> {
-                      long end = e.getValue().offset();
-                      OffsetAndMetadata c = committed.get(e.getKey());
-                      return end == 0 || (c != null && c.offset() >= end - markerSlack);
-                    });
-          } catch (Exception e) {
+            return ConsumerGroupProgress.caughtUp(
+                admin,
+                "notification-service",
+                ConsumerGroupProgress.endOffsets(admin, topic),
+                markerSlack);
+          } catch (ExecutionException e) {
+            return false;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
           }
         });
@@ -265,22 +253,6 @@ class FanOutCrashIT {
               + "'");
       s.execute("ANALYZE subscribers");
     }
-  }
-
-  private NotificationRequested request() {
-    String id = UUID.randomUUID().toString();
-    return NotificationRequested.newBuilder()
-        .setEventId(UUID.randomUUID().toString())
-        .setTenantId(tenant)
-        .setOccurredAt(Instant.now())
-        .setRequestId(id)
-        .setRequestedBy("test")
-        .setAudience(new Audience(List.of(), List.of("crowd")))
-        .setChannels(List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH))
-        .setCategory("account")
-        .setTitle("Maintenance tonight")
-        .setBody("The service is down from 2 to 3 am.")
-        .build();
   }
 
   private void send(NotificationRequested request) throws Exception {

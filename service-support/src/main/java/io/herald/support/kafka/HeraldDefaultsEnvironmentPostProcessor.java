@@ -20,16 +20,10 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
 
   static final String PROPERTY_SOURCE_NAME = "heraldDefaults";
 
-  /** Avro 1.12 only instantiates classes from trusted packages. */
-  static final String TRUSTED_AVRO_PACKAGES =
-      "io.herald.events.v1,java.lang,java.util,java.math,org.apache.avro";
-
   @Override
   public void postProcessEnvironment(
       ConfigurableEnvironment environment, SpringApplication application) {
-    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
-      System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", TRUSTED_AVRO_PACKAGES);
-    }
+    RegistrySerde.trustHeraldClasses();
     environment
         .getPropertySources()
         .addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults()));
@@ -47,14 +41,8 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put(producer + "properties.enable.idempotence", "true");
     p.put(producer + "properties.delivery.timeout.ms", "40000");
     p.put(producer + "properties.max.block.ms", "10000");
-    registryClient(p, producer);
-    p.put(producer + "properties.apicurio.registry.auto-register", "true");
-    p.put(producer + "properties.apicurio.registry.dereference-schema", "true");
-    p.put(
-        producer + "properties.apicurio.registry.artifact-resolver-strategy",
-        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
-    // The default group is what the Confluent-compatible API lists as subjects.
-    p.put(producer + "properties.apicurio.registry.artifact.group-id", "default");
+    RegistrySerde.producerProperties("${herald.registry-url}")
+        .forEach((key, value) -> p.put(producer + "properties." + key, value));
 
     String consumer = "spring.kafka.consumer.";
     p.put(
@@ -67,8 +55,8 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
         "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
     p.put(consumer + "auto-offset-reset", "earliest");
     p.put(consumer + "properties.isolation.level", "read_committed");
-    registryClient(p, consumer);
-    p.put(consumer + "properties.apicurio.registry.use-specific-avro-reader", "true");
+    RegistrySerde.consumerProperties("${herald.registry-url}")
+        .forEach((key, value) -> p.put(consumer + "properties." + key, value));
 
     // Every record carries the W3C trace context (traceparent header) of the work that caused it.
     p.put("spring.kafka.template.observation-enabled", "true");
@@ -88,12 +76,5 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put("server.address", "${SERVER_ADDRESS:127.0.0.1}");
     p.put("server.shutdown", "graceful");
     return p;
-  }
-
-  private static void registryClient(Map<String, Object> p, String prefix) {
-    p.put(prefix + "properties.apicurio.registry.url", "${herald.registry-url}");
-    p.put(
-        prefix + "properties.apicurio.registry.avro-datum-provider",
-        CachingAvroDatumProvider.class.getName());
   }
 }

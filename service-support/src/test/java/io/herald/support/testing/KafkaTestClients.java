@@ -3,6 +3,8 @@ package io.herald.support.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.herald.support.kafka.RegistrySerde;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,9 +15,12 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Consumers that read topics the way an outside team would, from the beginning, in a group of their
@@ -29,24 +34,19 @@ public final class KafkaTestClients {
    * A producer that writes Avro through the shared test registry the way Herald's services do
    * (Confluent wire format, {@code <topic>-<record>} artifacts).
    */
-  public static org.apache.kafka.clients.producer.KafkaProducer<String, Object> avroProducer(
-      String bootstrapServers) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrapServers);
-    config.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class);
-    config.put("value.serializer", io.apicurio.registry.serde.avro.AvroKafkaSerializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.auto-register", true);
-    config.put("apicurio.registry.dereference-schema", true);
-    config.put(
-        "apicurio.registry.artifact-resolver-strategy",
-        "io.apicurio.registry.serde.avro.strategy.TopicRecordIdStrategy");
-    return new org.apache.kafka.clients.producer.KafkaProducer<>(config);
+  public static KafkaProducer<String, Object> avroProducer(String bootstrapServers) {
+    Map<String, Object> config =
+        new HashMap<>(RegistrySerde.producerProperties(ApicurioRegistryServer.shared().url()));
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroKafkaSerializer.class);
+    return new KafkaProducer<>(config);
   }
 
   /** Decodes values through the shared test registry into the generated Avro classes. */
   public static KafkaConsumer<String, Object> avroConsumer(String bootstrapServers, String topic) {
-    Map<String, Object> config = new HashMap<>();
+    Map<String, Object> config =
+        new HashMap<>(RegistrySerde.consumerProperties(ApicurioRegistryServer.shared().url()));
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -54,8 +54,6 @@ public final class KafkaTestClients {
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroKafkaDeserializer.class);
-    config.put("apicurio.registry.url", ApicurioRegistryServer.shared().url());
-    config.put("apicurio.registry.use-specific-avro-reader", true);
     KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config);
     consumer.subscribe(List.of(topic));
     return consumer;
@@ -120,21 +118,11 @@ public final class KafkaTestClients {
    */
   public static <T> List<T> readAllValues(
       String bootstrapServers, String topic, Class<T> type, Predicate<T> filter) {
-    if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
-      // Avro 1.12 instantiates only trusted classes; a Herald service sets this at start-up.
-      System.setProperty(
-          "org.apache.avro.SERIALIZABLE_PACKAGES",
-          "io.herald.events.v1,java.lang,java.util,org.apache.avro");
-    }
+    RegistrySerde.trustHeraldClasses();
     List<T> values = new ArrayList<>();
     try (AvroKafkaDeserializer<Object> avro = new AvroKafkaDeserializer<>()) {
       avro.configure(
-          Map.of(
-              "apicurio.registry.url",
-              ApicurioRegistryServer.shared().url(),
-              "apicurio.registry.use-specific-avro-reader",
-              true),
-          false);
+          RegistrySerde.consumerProperties(ApicurioRegistryServer.shared().url()), false);
       for (ConsumerRecord<String, byte[]> record : readAll(bootstrapServers, topic)) {
         Object value = avro.deserialize(topic, record.headers(), record.value());
         if (type.isInstance(value) && filter.test(type.cast(value))) {
