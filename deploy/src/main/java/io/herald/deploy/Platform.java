@@ -1,5 +1,7 @@
 package io.herald.deploy;
 
+import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.TokenIssuer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -163,6 +165,53 @@ public final class Platform implements AutoCloseable {
     } catch (RuntimeException e) {
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
+    seedDemoSubscribers();
+  }
+
+  /**
+   * The demo tenants' subscribers, created through the subscriber API as an admin of each tenant
+   * would, then awaited until notification-service has applied them.
+   */
+  private void seedDemoSubscribers() {
+    log("Registering demo subscribers (acme: alice, bob, carol; globex: dave)");
+    Map<String, String> demo = new LinkedHashMap<>();
+    demo.put(
+        "acme/alice",
+        "{\"roles\":[\"admin\",\"editor\"],\"email\":\"alice@acme.example\",\"phone\":\"+15550100001\"}");
+    demo.put(
+        "acme/bob",
+        "{\"roles\":[\"editor\"],\"email\":\"bob@acme.example\",\"phone\":\"+15550100002\"}");
+    demo.put("acme/carol", "{\"roles\":[\"viewer\"],\"email\":\"carol@acme.example\"}");
+    demo.put(
+        "globex/dave",
+        "{\"roles\":[\"admin\"],\"email\":\"dave@globex.example\",\"phone\":\"+15550200001\"}");
+    TokenIssuer tokens = new TokenIssuer(jwtSecret(), java.time.Clock.systemUTC());
+    demo.forEach(
+        (key, profile) -> {
+          String tenant = key.substring(0, key.indexOf('/'));
+          String user = key.substring(key.indexOf('/') + 1);
+          String admin =
+              tokens.issue(
+                  new HeraldPrincipal(tenant, "herald-launcher", List.of("admin")),
+                  Duration.ofMinutes(5));
+          String url = gatewayUrl() + "/api/subscribers/" + user;
+          try {
+            int status = Http.send("PUT", url, admin, profile).statusCode();
+            if (status != 202) {
+              throw new PlatformException(
+                  "registering demo subscriber " + key + " answered " + status);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (Http.send("GET", url, admin, null).statusCode() != 200) {
+              if (System.nanoTime() > deadline) {
+                throw new PlatformException("demo subscriber " + key + " was not applied in 60 s");
+              }
+              pause(100);
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot register demo subscriber " + key, e);
+          }
+        });
   }
 
   private void acquireLock(Path data) {
@@ -555,7 +604,6 @@ public final class Platform implements AutoCloseable {
           env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
       case "notification-service" -> {
         env.putAll(database("notification"));
-        env.put("SPRING_PROFILES_ACTIVE", "demo");
       }
       case "email-worker" -> {
         env.putAll(database("email_worker"));

@@ -10,6 +10,7 @@ import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.events.v1.SubscriberUpdated;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
@@ -19,6 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -70,12 +73,58 @@ class NotificationServiceIT {
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("herald.security.jwt-secret", () -> SECRET);
     PostgresTestDatabase.shared().register(registry);
-    registry.add("spring.flyway.locations", () -> "classpath:db/migration,classpath:db/demo");
   }
+
+  private static boolean subscribersRegistered;
 
   @LocalServerPort int port;
   @Autowired EmbeddedKafkaBroker broker;
   @Autowired KafkaTemplate<String, SpecificRecord> kafka;
+
+  /** The demo tenants' subscribers, registered the way an identity team would: on the topic. */
+  @BeforeEach
+  void registerSubscribers() throws Exception {
+    if (subscribersRegistered) {
+      return;
+    }
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      for (SubscriberUpdated s :
+          List.of(
+              subscriber("acme", "alice", "alice@acme.example", "admin", "editor"),
+              subscriber("acme", "bob", "bob@acme.example", "editor"),
+              subscriber("acme", "carol", "carol@acme.example", "viewer"),
+              subscriber("globex", "dave", "dave@globex.example", "admin"))) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    "notification.subscribers.v1", s.getTenantId() + "/" + s.getUserId(), s))
+            .get();
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM subscribers WHERE (tenant_id = 'acme' AND user_id IN"
+                            + " ('alice', 'bob', 'carol')) OR (tenant_id = 'globex' AND user_id ="
+                            + " 'dave')")
+                    == 4);
+    subscribersRegistered = true;
+  }
+
+  private static SubscriberUpdated subscriber(
+      String tenant, String user, String email, String... roles) {
+    return SubscriberUpdated.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setUserId(user)
+        .setRoles(List.of(roles))
+        .setEmail(email)
+        .build();
+  }
 
   @Test
   void shouldStoreInboxItemsAndFanOutEmailToEveryRecipientOfUsersAndRoles() {

@@ -16,7 +16,6 @@ import io.herald.notification.subscribers.AudienceQuery;
 import io.herald.notification.subscribers.AudienceRepository;
 import io.herald.notification.subscribers.Recipient;
 import io.herald.notification.subscribers.Recipient.PushContact;
-import io.herald.support.kafka.PoisonRecordException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
@@ -29,7 +28,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -44,10 +42,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.log.LogAccessor;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.support.serializer.DeserializationException;
-import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Service;
 
 /**
@@ -67,13 +61,12 @@ import org.springframework.stereotype.Service;
 class FanOut {
 
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
-  private static final LogAccessor LOG_ACCESSOR = new LogAccessor(FanOut.class);
 
   private final DataSource dataSource;
   private final AudienceRepository audience;
   private final FanOutStore store;
   private final FanOutKafka kafka;
-  private final DeadLetterPublishingRecoverer deadLetters;
+  private final DeadLetters deadLetters;
   private final FanOutProperties properties;
   private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
@@ -83,13 +76,14 @@ class FanOut {
       AudienceRepository audience,
       FanOutStore store,
       FanOutKafka kafka,
+      DeadLetters deadLetters,
       FanOutProperties properties,
       MeterRegistry meters) {
     this.dataSource = fanOutDataSource;
     this.audience = audience;
     this.store = store;
     this.kafka = kafka;
-    this.deadLetters = new DeadLetterPublishingRecoverer(kafka.template());
+    this.deadLetters = deadLetters;
     this.properties = properties;
     this.meters = meters;
   }
@@ -129,7 +123,9 @@ class FanOut {
     Batch batch = new Batch();
     List<FanOutWork> work = new ArrayList<>();
     for (ConsumerRecord<String, Object> record : records) {
-      decode(record, consumer, type, toWork).ifPresent(work::add);
+      deadLetters
+          .attempt(record, consumer, type, false, value -> toWork.apply(record, value))
+          .ifPresent(work::add);
     }
     try (Connection connection = dataSource.getConnection()) {
       List<FanOutWork> inline =
@@ -144,41 +140,6 @@ class FanOut {
     batch.count();
     String topic = records.isEmpty() ? "none" : records.get(0).topic();
     timer.stop(meters.timer("herald.fanout.batch", "topic", topic));
-  }
-
-  /**
-   * The record's work if it can be processed; otherwise the record is dead-lettered (in this
-   * batch's transaction) with the reason, and the rest of the batch goes on.
-   */
-  private <T> Optional<FanOutWork> decode(
-      ConsumerRecord<String, Object> record,
-      Consumer<?, ?> consumer,
-      Class<T> type,
-      BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork) {
-    try {
-      Object value = record.value();
-      if (value == null) {
-        DeserializationException failure =
-            SerializationUtils.getExceptionFromHeader(
-                record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
-        throw failure != null ? failure : new PoisonRecordException("record has no value");
-      }
-      if (!type.isInstance(value)) {
-        throw new PoisonRecordException(
-            "expected " + type.getSimpleName() + ", got " + value.getClass().getName());
-      }
-      return Optional.of(toWork.apply(record, type.cast(value)));
-    } catch (RuntimeException e) {
-      log.warn(
-          "Dead-lettering {}-{}@{}: {}",
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          e.getMessage());
-      deadLetters.accept(record, consumer, e);
-      meters.counter("herald.fanout.dead-lettered", "topic", record.topic()).increment();
-      return Optional.empty();
-    }
   }
 
   /**

@@ -13,7 +13,7 @@ import org.springframework.kafka.transaction.KafkaTransactionManager;
  * <p>Kept out of the context as plain Kafka types so that Boot's default (non-transactional)
  * template and listener factory stay as they are for everything else.
  */
-final class FanOutKafka implements DisposableBean {
+public final class FanOutKafka implements DisposableBean {
 
   private final DefaultKafkaProducerFactory<String, Object> producerFactory;
   private final KafkaTemplate<String, Object> template;
@@ -25,7 +25,7 @@ final class FanOutKafka implements DisposableBean {
     this.transactionManager = new KafkaTransactionManager<>(producerFactory);
   }
 
-  KafkaTemplate<String, Object> template() {
+  public KafkaTemplate<String, Object> template() {
     return template;
   }
 

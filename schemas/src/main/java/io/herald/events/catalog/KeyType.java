@@ -8,5 +8,7 @@ public enum KeyType {
   USER_ID,
   NOTIFICATION_ID,
   /** {@code <requestId>/<chunk index>}: the chunks of one request spread over partitions. */
-  REQUEST_CHUNK
+  REQUEST_CHUNK,
+  /** {@code <tenantId>/<userId>}: one subscriber, the unit of compaction. */
+  TENANT_USER
 }

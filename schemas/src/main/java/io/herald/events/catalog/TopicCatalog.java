@@ -19,6 +19,7 @@ import io.herald.events.v1.PublishCancelRequested;
 import io.herald.events.v1.PublishRequested;
 import io.herald.events.v1.PublishRetryRequested;
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.events.v1.SubscriberUpdated;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
 import java.time.Duration;
 import java.util.List;
@@ -133,6 +134,21 @@ public final class TopicCatalog {
           Owner.NOTIFICATION_SERVICE);
 
   /**
+   * Who can be notified: the latest profile per subscriber, kept forever by compaction; a tombstone
+   * deletes. Identity teams and Herald's subscriber API write here; notification-service keeps its
+   * store from it.
+   */
+  public static final TopicSpec NOTIFICATION_SUBSCRIBERS =
+      new TopicSpec(
+          "notification.subscribers.v1",
+          KeyType.TENANT_USER,
+          List.of(SubscriberUpdated.class),
+          3,
+          TopicSpec.FOREVER,
+          CleanupPolicy.COMPACT,
+          Owner.NOTIFICATION_SERVICE);
+
+  /**
    * Internal: the pages of a large audience, so that one request to 100,000 users spreads over
    * partitions and instances and a crash resumes at the chunk rather than at the start.
    */
@@ -158,6 +174,7 @@ public final class TopicCatalog {
           NOTIFICATION_PUSH,
           NOTIFICATION_DELIVERY_STATUS,
           NOTIFICATION_INBOX,
+          NOTIFICATION_SUBSCRIBERS,
           NOTIFICATION_FANOUT_CHUNKS);
 
   private TopicCatalog() {}

@@ -16,7 +16,7 @@ import org.apache.avro.specific.SpecificRecord;
  * @param keyType what the record key holds (always a string)
  * @param valueTypes the Avro records the topic carries
  * @param partitions partitions to create
- * @param retention how long records are kept
+ * @param retention how long records are kept; {@link #FOREVER} for no time limit
  * @param cleanupPolicy Kafka's {@code cleanup.policy}
  * @param owner the service that declares the topic
  */
@@ -28,6 +28,9 @@ public record TopicSpec(
     Duration retention,
     CleanupPolicy cleanupPolicy,
     Owner owner) {
+
+  /** No time limit on retention ({@code retention.ms=-1}), e.g. for a compacted topic. */
+  public static final Duration FOREVER = Duration.ofMillis(-1);
 
   public TopicSpec {
     Objects.requireNonNull(name, "name");

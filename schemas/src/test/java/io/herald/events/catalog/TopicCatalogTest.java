@@ -28,6 +28,7 @@ class TopicCatalogTest {
             "notification.push.v1",
             "notification.delivery-status.v1",
             "notification.inbox.v1",
+            "notification.subscribers.v1",
             "notification.fanout-chunks.v1");
   }
 
@@ -36,7 +37,7 @@ class TopicCatalogTest {
     List<Class<?>> types =
         TopicCatalog.ALL.stream().flatMap(t -> t.valueTypes().stream()).collect(toList());
 
-    assertThat(types).doesNotHaveDuplicates().hasSize(20);
+    assertThat(types).doesNotHaveDuplicates().hasSize(21);
   }
 
   @Test

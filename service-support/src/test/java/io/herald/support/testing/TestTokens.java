@@ -16,8 +16,8 @@ public final class TestTokens {
 
   private TestTokens() {}
 
-  public static String issue(String secret, String tenant, String user) {
+  public static String issue(String secret, String tenant, String user, String... roles) {
     return new TokenIssuer(secret.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
-        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(5));
+        .issue(new HeraldPrincipal(tenant, user, List.of(roles)), Duration.ofMinutes(5));
   }
 }

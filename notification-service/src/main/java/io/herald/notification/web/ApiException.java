@@ -1,0 +1,52 @@
+package io.herald.notification.web;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
+/**
+ * An error answered as an RFC 9457 problem with a stable type ({@code
+ * https://herald.dev/problems/<kind>}, listed in docs/problems.md).
+ *
+ * <p>Example: {@code throw ApiException.notFound("no subscriber bob")}.
+ */
+public class ApiException extends RuntimeException {
+
+  private final HttpStatus status;
+  private final String kind;
+  private final List<Map<String, String>> errors;
+
+  public ApiException(
+      HttpStatus status, String kind, String detail, List<Map<String, String>> errors) {
+    super(detail);
+    this.status = status;
+    this.kind = kind;
+    this.errors = List.copyOf(errors);
+  }
+
+  public static ApiException notFound(String detail) {
+    return new ApiException(HttpStatus.NOT_FOUND, "not-found", detail, List.of());
+  }
+
+  public static ApiException forbidden(String detail) {
+    return new ApiException(HttpStatus.FORBIDDEN, "forbidden", detail, List.of());
+  }
+
+  /** 400 {@code validation-failed} with one {@code {field, message}} per broken rule. */
+  public static ApiException invalid(List<Map<String, String>> errors) {
+    return new ApiException(
+        HttpStatus.BAD_REQUEST, "validation-failed", "The request body is not valid.", errors);
+  }
+
+  public HttpStatus status() {
+    return status;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public List<Map<String, String>> errors() {
+    return errors;
+  }
+}

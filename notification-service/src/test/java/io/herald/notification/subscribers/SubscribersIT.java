@@ -1,0 +1,348 @@
+package io.herald.notification.subscribers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.ContactPointInvalid;
+import io.herald.events.v1.SubscriberUpdated;
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import io.herald.support.testing.TestTokens;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * The subscriber store's two ways in — the HTTP API and the compacted topic — against a real
+ * broker, registry and PostgreSQL: validation, roles, tenant isolation, tombstones, dead letters
+ * and the removal of invalid contact points.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1)
+class SubscribersIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final ParameterizedTypeReference<Map<String, Object>> JSON =
+      new ParameterizedTypeReference<>() {};
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    PostgresTestDatabase.shared().register(registry);
+  }
+
+  @LocalServerPort int port;
+  @Autowired EmbeddedKafkaBroker broker;
+
+  private final String tenant = "t-" + UUID.randomUUID();
+
+  @Test
+  void shouldCreateReadPatchPageAndDeleteSubscribersThroughTheApi() {
+    String admin = token(tenant, "root", "admin");
+
+    assertThat(
+            call(
+                    HttpMethod.PUT,
+                    "/api/subscribers/bob",
+                    admin,
+                    """
+                    {"roles":["editor"],"email":"bob@acme.example","phone":"+15550100002",
+                     "locale":"pt-BR","timeZone":"Europe/Lisbon",
+                     "pushContacts":[{"platform":"FCM","token":"fcm-1"},
+                       {"platform":"WEB_PUSH","token":"https://push.example/s/1",
+                        "keys":{"p256dh":"BNcR","auth":"tBHI"}}]}""")
+                .getStatusCode()
+                .value())
+        .isEqualTo(202);
+    call(HttpMethod.PUT, "/api/subscribers/amy", admin, "{\"roles\":[\"viewer\"]}");
+    call(HttpMethod.PUT, "/api/subscribers/cid", admin, "{\"roles\":[\"editor\"]}");
+
+    Map<String, Object> bob = awaitStatus("/api/subscribers/bob", admin, 200).getBody();
+    assertThat(bob)
+        .containsEntry("userId", "bob")
+        .containsEntry("roles", List.of("editor"))
+        .containsEntry("phone", "+15550100002")
+        .containsEntry("locale", "pt-BR")
+        .containsEntry("timeZone", "Europe/Lisbon");
+    assertThat((List<?>) bob.get("pushContacts")).hasSize(2);
+
+    call(
+        HttpMethod.PATCH,
+        "/api/subscribers/bob",
+        admin,
+        "{\"phone\":null,\"locale\":\"pt\",\"pushContacts\":[{\"platform\":\"FCM\",\"token\":\"fcm-2\"}]}");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> "pt".equals(get("/api/subscribers/bob", admin).getBody().get("locale")));
+    Map<String, Object> patched = get("/api/subscribers/bob", admin).getBody();
+    assertThat(patched).containsEntry("email", "bob@acme.example").containsEntry("phone", null);
+    assertThat((List<?>) patched.get("pushContacts")).hasSize(1);
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> get("/api/subscribers/cid", admin).getStatusCode().value() == 200);
+    Map<String, Object> first = get("/api/subscribers?limit=2", admin).getBody();
+    assertThat((List<Map<String, Object>>) first.get("items"))
+        .extracting(m -> m.get("userId"))
+        .containsExactly("amy", "bob");
+    Map<String, Object> second =
+        get("/api/subscribers?limit=2&cursor=" + first.get("nextCursor"), admin).getBody();
+    assertThat((List<Map<String, Object>>) second.get("items"))
+        .extracting(m -> m.get("userId"))
+        .containsExactly("cid");
+    assertThat(second.get("nextCursor")).isNull();
+    assertThat(
+            (List<Map<String, Object>>)
+                get("/api/subscribers?role=editor", admin).getBody().get("items"))
+        .extracting(m -> m.get("userId"))
+        .containsExactly("bob", "cid");
+
+    assertThat(call(HttpMethod.DELETE, "/api/subscribers/bob", admin, null).getStatusCode().value())
+        .isEqualTo(202);
+    awaitStatus("/api/subscribers/bob", admin, 404);
+    assertThat(
+            count(
+                "SELECT count(*) FROM push_contacts WHERE tenant_id = '"
+                    + tenant
+                    + "' AND user_id = 'bob'"))
+        .isZero();
+  }
+
+  @Test
+  void shouldRejectAnInvalidProfileWithAProblemNamingEveryField() {
+    ResponseEntity<Map<String, Object>> response =
+        call(
+            HttpMethod.PUT,
+            "/api/subscribers/bob",
+            token(tenant, "root", "admin"),
+            """
+            {"phone":"5550100","timeZone":"Mars/Olympus","locale":"not a tag!",
+             "pushContacts":[{"platform":"WEB_PUSH","token":"http://insecure.example/1"},
+                             {"platform":"APNS","token":"x"}]}""");
+
+    assertThat(response.getStatusCode().value()).isEqualTo(400);
+    assertThat(response.getHeaders().getContentType())
+        .isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    assertThat(response.getBody())
+        .containsEntry("type", "https://herald.dev/problems/validation-failed");
+    assertThat((List<Map<String, String>>) response.getBody().get("errors"))
+        .extracting(e -> e.get("field"))
+        .containsExactlyInAnyOrder(
+            "phone",
+            "timeZone",
+            "locale",
+            "pushContacts[0].token",
+            "pushContacts[0].keys",
+            "pushContacts[1].platform");
+  }
+
+  @Test
+  void shouldLetAUserChangeTheirOwnContactPointsButNotTheirRolesNorOthers() {
+    String admin = token(tenant, "root", "admin");
+    call(HttpMethod.PUT, "/api/subscribers/eve", admin, "{\"roles\":[\"viewer\"]}");
+    call(HttpMethod.PUT, "/api/subscribers/bob", admin, "{\"roles\":[\"viewer\"]}");
+    String eve = token(tenant, "eve");
+    awaitStatus("/api/subscribers/eve", eve, 200);
+
+    assertThat(
+            call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"email\":\"eve@x.example\"}")
+                .getStatusCode()
+                .value())
+        .isEqualTo(202);
+    ResponseEntity<Map<String, Object>> promote =
+        call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"roles\":[\"admin\"]}");
+    assertThat(promote.getStatusCode().value()).isEqualTo(403);
+    assertThat(promote.getBody()).containsEntry("type", "https://herald.dev/problems/forbidden");
+    assertThat(get("/api/subscribers/bob", eve).getStatusCode().value()).isEqualTo(403);
+    assertThat(get("/api/subscribers", eve).getStatusCode().value()).isEqualTo(403);
+    assertThat(call(HttpMethod.DELETE, "/api/subscribers/eve", eve, null).getStatusCode().value())
+        .isEqualTo(403);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> "eve@x.example".equals(get("/api/subscribers/eve", eve).getBody().get("email")));
+    assertThat(get("/api/subscribers/eve", eve).getBody())
+        .containsEntry("roles", List.of("viewer"));
+  }
+
+  @Test
+  void shouldNeverShowOneTenantsSubscribersToAnother() {
+    call(HttpMethod.PUT, "/api/subscribers/bob", token(tenant, "root", "admin"), "{}");
+    awaitStatus("/api/subscribers/bob", token(tenant, "root", "admin"), 200);
+    String otherAdmin = token("other-" + tenant, "root", "admin");
+
+    assertThat(get("/api/subscribers/bob", otherAdmin).getStatusCode().value()).isEqualTo(404);
+    assertThat((List<?>) get("/api/subscribers", otherAdmin).getBody().get("items")).isEmpty();
+    assertThat(
+            call(
+                    HttpMethod.PATCH,
+                    "/api/subscribers/bob",
+                    otherAdmin,
+                    "{\"email\":\"x@y.example\"}")
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+    assertThat(
+            call(HttpMethod.DELETE, "/api/subscribers/bob", otherAdmin, null)
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void shouldApplyProfilesAndTombstonesFromTheTopicAndDeadLetterInvalidOnes() throws Exception {
+    String admin = token(tenant, "root", "admin");
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer.send(record("ann", profile("ann", "+15550199999"))).get();
+      producer.send(record("bad", profile("bad", "0800-not-e164"))).get();
+      producer.send(record("zoe", profile("zoe", null))).get();
+    }
+    awaitStatus("/api/subscribers/ann", admin, 200);
+    awaitStatus("/api/subscribers/zoe", admin, 200);
+    assertThat(get("/api/subscribers/bad", admin).getStatusCode().value()).isEqualTo(404);
+    ConsumerRecord<String, byte[]> dead =
+        KafkaTestClients.readAll(broker.getBrokersAsString(), "notification.subscribers.v1-dlt")
+            .stream()
+            .filter(r -> (tenant + "/bad").equals(r.key()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("invalid profile not dead-lettered"));
+    assertThat(
+            new String(
+                dead.headers().lastHeader("kafka_dlt-exception-message").value(),
+                StandardCharsets.UTF_8))
+        .contains("phone");
+
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer
+          .send(new ProducerRecord<>("notification.subscribers.v1", tenant + "/ann", null))
+          .get();
+    }
+    awaitStatus("/api/subscribers/ann", admin, 404);
+    assertThat(get("/api/subscribers/zoe", admin).getStatusCode().value()).isEqualTo(200);
+  }
+
+  @Test
+  void shouldRemoveOnlyTheContactPointAProviderReportedInvalid() throws Exception {
+    String admin = token(tenant, "root", "admin");
+    call(
+        HttpMethod.PUT,
+        "/api/subscribers/bob",
+        admin,
+        """
+        {"email":"bob@acme.example","phone":"+15550100002",
+         "pushContacts":[{"platform":"FCM","token":"dead-token"},{"platform":"FCM","token":"live-token"}]}""");
+    awaitStatus("/api/subscribers/bob", admin, 200);
+
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer.send(invalid(Channel.PUSH, "dead-token")).get();
+      producer.send(invalid(Channel.EMAIL, "bob@acme.example")).get();
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Map<String, Object> bob = get("/api/subscribers/bob", admin).getBody();
+              assertThat(bob.get("email")).isNull();
+              assertThat((List<Map<String, Object>>) bob.get("pushContacts"))
+                  .extracting(c -> c.get("token"))
+                  .containsExactly("live-token");
+              assertThat(bob).containsEntry("phone", "+15550100002");
+            });
+  }
+
+  private ProducerRecord<String, Object> invalid(Channel channel, String contact) {
+    String notification = UUID.randomUUID().toString();
+    return new ProducerRecord<>(
+        "notification.delivery-status.v1",
+        notification,
+        ContactPointInvalid.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setNotificationId(notification)
+            .setUserId("bob")
+            .setChannel(channel)
+            .setContact(contact)
+            .setReason("the provider no longer knows it")
+            .build());
+  }
+
+  private ProducerRecord<String, Object> record(String user, SubscriberUpdated value) {
+    return new ProducerRecord<>("notification.subscribers.v1", tenant + "/" + user, value);
+  }
+
+  private SubscriberUpdated profile(String user, String phone) {
+    return SubscriberUpdated.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setUserId(user)
+        .setPhone(phone)
+        .build();
+  }
+
+  private ResponseEntity<Map<String, Object>> awaitStatus(String path, String token, int status) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get(path, token), r -> r.getStatusCode().value() == status);
+  }
+
+  private ResponseEntity<Map<String, Object>> get(String path, String token) {
+    return call(HttpMethod.GET, path, token, null);
+  }
+
+  private ResponseEntity<Map<String, Object>> call(
+      HttpMethod method, String path, String token, String json) {
+    WebClient.RequestBodySpec request =
+        WebClient.create("http://127.0.0.1:" + port)
+            .method(method)
+            .uri(path)
+            .header("Authorization", "Bearer " + token);
+    WebClient.RequestHeadersSpec<?> spec =
+        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
+    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
+  }
+
+  private static long count(String sql) {
+    try (var c = PostgresTestDatabase.shared().dataSource().getConnection();
+        var s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String token(String tenant, String user, String... roles) {
+    return TestTokens.issue(SECRET, tenant, user, roles);
+  }
+}
