@@ -20,10 +20,10 @@ import org.springframework.web.reactive.function.client.WebClientRequestExceptio
 import reactor.core.publisher.Mono;
 
 /**
- * Routes to notification-service what it owns: inbox reads (the list and the live SSE stream) and
- * the subscriber API. The caller's token travels along so that the owner checks tenant, user and
- * role itself; request and response bodies stream through unbuffered, each response chunk flushed
- * at once.
+ * Routes to notification-service what it owns: inbox reads (the list and the live SSE stream), the
+ * subscriber API and preferences. The caller's token travels along so that the owner checks tenant,
+ * user and role itself; request and response bodies stream through unbuffered, each response chunk
+ * flushed at once.
  */
 @RestController
 class NotificationServiceProxy {
@@ -47,8 +47,8 @@ class NotificationServiceProxy {
     return forward(request, response);
   }
 
-  @RequestMapping({"/api/subscribers", "/api/subscribers/**"})
-  Mono<Void> subscribers(ServerHttpRequest request, ServerHttpResponse response) {
+  @RequestMapping({"/api/subscribers", "/api/subscribers/**", "/api/preferences/**"})
+  Mono<Void> audience(ServerHttpRequest request, ServerHttpResponse response) {
     return forward(request, response);
   }
 

@@ -11,6 +11,8 @@ import io.herald.events.v1.WebPushKeys;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
 import io.herald.notification.fanout.FanOutStore.NewInboxItem;
 import io.herald.notification.fanout.FanOutStore.SkippedDelivery;
+import io.herald.notification.preferences.PreferenceReader;
+import io.herald.notification.preferences.PreferenceReader.Preferences;
 import io.herald.notification.subscribers.AudiencePages;
 import io.herald.notification.subscribers.AudienceQuery;
 import io.herald.notification.subscribers.AudienceRepository;
@@ -67,6 +69,7 @@ class FanOut {
   private final FanOutStore store;
   private final FanOutKafka kafka;
   private final DeadLetters deadLetters;
+  private final PreferenceReader preferences;
   private final FanOutProperties properties;
   private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
@@ -77,6 +80,7 @@ class FanOut {
       FanOutStore store,
       FanOutKafka kafka,
       DeadLetters deadLetters,
+      PreferenceReader preferences,
       FanOutProperties properties,
       MeterRegistry meters) {
     this.dataSource = fanOutDataSource;
@@ -84,6 +88,7 @@ class FanOut {
     this.store = store;
     this.kafka = kafka;
     this.deadLetters = deadLetters;
+    this.preferences = preferences;
     this.properties = properties;
     this.meters = meters;
   }
@@ -185,9 +190,17 @@ class FanOut {
       push |= w.notification().channels().contains(Channel.PUSH);
     }
     Map<Integer, List<Recipient>> recipients = audience.recipients(connection, queries, push);
+    List<PreferenceReader.Key> keys = new ArrayList<>();
+    for (int i = 0; i < work.size(); i++) {
+      Notification n = work.get(i).notification();
+      for (Recipient recipient : recipients.getOrDefault(i, List.of())) {
+        keys.add(new PreferenceReader.Key(n.tenantId(), recipient.userId(), n.category()));
+      }
+    }
+    Preferences preferences = this.preferences.load(connection, keys);
     for (int i = 0; i < work.size(); i++) {
       for (Recipient recipient : recipients.getOrDefault(i, List.of())) {
-        batch.deliver(work.get(i), recipient);
+        batch.deliver(work.get(i), recipient, preferences);
       }
     }
     // Channel records are on their way while the inbox is written.
@@ -225,9 +238,13 @@ class FanOut {
     final Map<List<String>, Integer> skips = new HashMap<>();
     Map<UUID, Instant> announced = Map.of();
 
-    void deliver(FanOutWork work, Recipient recipient) {
+    void deliver(FanOutWork work, Recipient recipient, Preferences preferences) {
       Notification n = work.notification();
       for (Channel channel : n.channels()) {
+        if (!preferences.allows(n.tenantId(), recipient.userId(), n.category(), channel)) {
+          skip(n, recipient, channel, "opted-out");
+          continue;
+        }
         switch (channel) {
           case IN_APP -> inbox(work, recipient);
           case EMAIL -> {

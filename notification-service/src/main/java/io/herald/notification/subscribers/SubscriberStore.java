@@ -51,6 +51,12 @@ public class SubscriberStore {
        WHERE s.tenant_id = t.tenant_id AND s.user_id = t.user_id
       """;
 
+  private static final String DELETE_PREFERENCES =
+      """
+      DELETE FROM user_preferences p USING unnest(?::text[], ?::text[]) AS t(tenant_id, user_id)
+       WHERE p.tenant_id = t.tenant_id AND p.user_id = t.user_id
+      """;
+
   private static final String PROFILES =
       """
       SELECT s.tenant_id, s.user_id, s.roles, s.email, s.phone, s.locale, s.time_zone,
@@ -162,6 +168,7 @@ public class SubscriberStore {
       List<List<String>> keys = columns(2);
       removals.forEach(r -> add(keys, r.tenantId(), r.userId()));
       execute(connection, DELETE, keys);
+      execute(connection, DELETE_PREFERENCES, keys);
     }
   }
 

@@ -1,0 +1,108 @@
+package io.herald.notification.preferences;
+
+import io.herald.events.v1.Channel;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * Preferences for a fan-out batch, read set-based: one statement for the categories and tenant
+ * defaults of the batch's (tenant, category) pairs, one for the choices of its recipients. Users
+ * who chose nothing cost nothing but their key in the array.
+ */
+@Component
+public class PreferenceReader {
+
+  private static final String TENANT =
+      """
+      SELECT c.tenant_id, c.category, c.critical, p.channel, p.enabled
+        FROM unnest(?::text[], ?::text[]) AS k(tenant_id, category)
+        JOIN notification_categories c ON c.tenant_id = k.tenant_id AND c.category = k.category
+        LEFT JOIN tenant_preferences p ON p.tenant_id = c.tenant_id AND p.category = c.category
+      """;
+
+  private static final String USERS =
+      """
+      SELECT p.tenant_id, p.user_id, p.category, p.channel, p.enabled
+        FROM unnest(?::text[], ?::text[], ?::text[]) AS k(tenant_id, user_id, category)
+        JOIN user_preferences p
+          ON p.tenant_id = k.tenant_id AND p.user_id = k.user_id
+         AND p.category IN (k.category, '*')
+      """;
+
+  /** One recipient of one notification: whose choices and which category apply. */
+  public record Key(String tenantId, String userId, String category) {}
+
+  public Preferences load(Connection connection, Collection<Key> keys) throws SQLException {
+    Preferences preferences = new Preferences();
+    if (keys.isEmpty()) {
+      return preferences;
+    }
+    Set<List<String>> categories = new HashSet<>();
+    keys.forEach(k -> categories.add(List.of(k.tenantId(), k.category())));
+    try (PreparedStatement s = connection.prepareStatement(TENANT)) {
+      s.setArray(1, texts(connection, categories.stream().map(c -> c.get(0)).toList()));
+      s.setArray(2, texts(connection, categories.stream().map(c -> c.get(1)).toList()));
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          List<String> category = List.of(rows.getString(1), rows.getString(2));
+          if (rows.getBoolean(3)) {
+            preferences.critical.add(category);
+          }
+          if (rows.getString(4) != null) {
+            preferences.tenantDefaults.put(
+                List.of(category.get(0), category.get(1), rows.getString(4)), rows.getBoolean(5));
+          }
+        }
+      }
+    }
+    try (PreparedStatement s = connection.prepareStatement(USERS)) {
+      s.setArray(1, texts(connection, keys.stream().map(Key::tenantId).toList()));
+      s.setArray(2, texts(connection, keys.stream().map(Key::userId).toList()));
+      s.setArray(3, texts(connection, keys.stream().map(Key::category).toList()));
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          preferences.users.put(
+              List.of(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)),
+              rows.getBoolean(5));
+        }
+      }
+    }
+    return preferences;
+  }
+
+  private static Array texts(Connection connection, List<String> values) throws SQLException {
+    return connection.createArrayOf("text", values.toArray());
+  }
+
+  /** The preferences of one batch. */
+  public static final class Preferences {
+
+    private final Set<List<String>> critical = new HashSet<>();
+    private final Map<List<String>, Boolean> tenantDefaults = new HashMap<>();
+    private final Map<List<String>, Boolean> users = new HashMap<>();
+
+    public boolean allows(String tenantId, String userId, String category, Channel channel) {
+      if (critical.isEmpty() && tenantDefaults.isEmpty() && users.isEmpty()) {
+        return true;
+      }
+      String ch = channel.name();
+      return PreferenceRules.allows(
+          critical.contains(List.of(tenantId, category)),
+          Optional.ofNullable(users.get(List.of(tenantId, userId, category, ch))),
+          Optional.ofNullable(
+              users.get(List.of(tenantId, userId, PreferenceRules.EVERY_CATEGORY, ch))),
+          Optional.ofNullable(tenantDefaults.get(List.of(tenantId, category, ch))));
+    }
+  }
+}

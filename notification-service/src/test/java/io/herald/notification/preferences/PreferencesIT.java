@@ -1,0 +1,289 @@
+package io.herald.notification.preferences;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.notification.TestRequests;
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import io.herald.support.testing.TestTokens;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Preferences through the HTTP API and their effect on a real fan-out: the most specific level
+ * wins, critical categories always arrive, and every delivery not made is recorded with its reason.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1)
+class PreferencesIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final ParameterizedTypeReference<Map<String, Object>> JSON =
+      new ParameterizedTypeReference<>() {};
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    PostgresTestDatabase.shared().register(registry);
+  }
+
+  @LocalServerPort int port;
+  @Autowired EmbeddedKafkaBroker broker;
+
+  private final String tenant = "t-" + UUID.randomUUID();
+
+  @Test
+  void shouldDeliverByTheMostSpecificLevelAndAlwaysDeliverCriticalCategories() throws Exception {
+    String admin = token("root", "admin");
+    assertThat(
+            call(
+                    HttpMethod.PUT,
+                    "/api/preferences/tenant",
+                    admin,
+                    """
+                    {"categories":{"security":{"critical":true},
+                     "marketing":{"critical":false,"channels":{"EMAIL":false}}}}""")
+                .getStatusCode()
+                .value())
+        .isEqualTo(200);
+    registerSubscribers("ann", "ben", "cat", "dan");
+    // ann: EMAIL on for every category beats the tenant's marketing default.
+    put("ann", "{\"channels\":{\"EMAIL\":true}}");
+    // ben: nothing chosen, the tenant default holds.
+    // cat: marketing e-mail on beats her own "no e-mail at all".
+    put("cat", "{\"channels\":{\"EMAIL\":false},\"categories\":{\"marketing\":{\"EMAIL\":true}}}");
+    // dan: no e-mail and no in-app at all, but security is critical.
+    put("dan", "{\"channels\":{\"EMAIL\":false,\"IN_APP\":false}}");
+
+    NotificationRequested marketing = request(List.of("ann", "ben", "cat", "dan"), "marketing");
+    NotificationRequested security = request(List.of("ann", "ben", "cat", "dan"), "security");
+    send(marketing, security);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(emailsTo(marketing)).containsExactlyInAnyOrder("ann", "cat");
+              assertThat(emailsTo(security)).containsExactlyInAnyOrder("ann", "ben", "cat", "dan");
+              assertThat(inboxOf(security)).containsExactlyInAnyOrder("ann", "ben", "cat", "dan");
+            });
+    assertThat(inboxOf(marketing)).containsExactlyInAnyOrder("ann", "ben", "cat");
+    assertThat(
+            rows(
+                "SELECT user_id || ':' || channel || ':' || reason FROM delivery_outcomes"
+                    + " WHERE notification_id = '"
+                    + marketing.getRequestId()
+                    + "'"))
+        .containsExactlyInAnyOrder(
+            "ben:EMAIL:opted-out", "dan:EMAIL:opted-out", "dan:IN_APP:opted-out");
+  }
+
+  @Test
+  void shouldShowCriticalCategoriesAndTheEffectiveChoiceToTheUser() {
+    call(
+        HttpMethod.PUT,
+        "/api/preferences/tenant",
+        token("root", "admin"),
+        "{\"categories\":{\"security\":{\"critical\":true},\"news\":{\"channels\":{\"PUSH\":false}}}}");
+    put("eve", "{\"channels\":{\"WHATSAPP\":false},\"categories\":{\"news\":{\"PUSH\":true}}}");
+
+    Map<String, Object> mine =
+        call(HttpMethod.GET, "/api/preferences/me", token("eve"), null).getBody();
+
+    assertThat(mine.get("channels")).isEqualTo(Map.of("WHATSAPP", false));
+    Map<String, Map<String, Object>> effective =
+        (Map<String, Map<String, Object>>) mine.get("effective");
+    assertThat(effective.get("security")).containsEntry("critical", true);
+    assertThat((Map<String, Boolean>) effective.get("security").get("channels"))
+        .containsEntry("WHATSAPP", true);
+    assertThat((Map<String, Boolean>) effective.get("news").get("channels"))
+        .containsEntry("PUSH", true)
+        .containsEntry("WHATSAPP", false)
+        .containsEntry("EMAIL", true);
+  }
+
+  @Test
+  void shouldAnswerProblemsForUnknownCategoriesChannelsCriticalOptOutAndNonAdmins() {
+    call(
+        HttpMethod.PUT,
+        "/api/preferences/tenant",
+        token("root", "admin"),
+        "{\"categories\":{\"security\":{\"critical\":true}}}");
+
+    ResponseEntity<Map<String, Object>> bad =
+        call(
+            HttpMethod.PUT,
+            "/api/preferences/me",
+            token("eve"),
+            """
+            {"channels":{"SMS":false},
+             "categories":{"gossip":{"EMAIL":false},"security":{"EMAIL":false}}}""");
+
+    assertThat(bad.getStatusCode().value()).isEqualTo(400);
+    assertThat(bad.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    assertThat((List<Map<String, String>>) bad.getBody().get("errors"))
+        .extracting(e -> e.get("field"))
+        .containsExactlyInAnyOrder(
+            "channels.SMS", "categories.gossip", "categories.security.EMAIL");
+    ResponseEntity<Map<String, Object>> notAdmin =
+        call(HttpMethod.PUT, "/api/preferences/tenant", token("eve"), "{\"categories\":{}}");
+    assertThat(notAdmin.getStatusCode().value()).isEqualTo(403);
+    assertThat(
+            call(HttpMethod.GET, "/api/preferences/tenant", token("eve"), null)
+                .getStatusCode()
+                .value())
+        .isEqualTo(403);
+    ResponseEntity<Map<String, Object>> badChannel =
+        call(
+            HttpMethod.PUT,
+            "/api/preferences/tenant",
+            token("root", "admin"),
+            "{\"categories\":{\"news\":{\"channels\":{\"FAX\":true}}}}");
+    assertThat((List<Map<String, String>>) badChannel.getBody().get("errors"))
+        .extracting(e -> e.get("field"))
+        .containsExactly("categories.news.channels.FAX");
+  }
+
+  @Test
+  void shouldKeepEachTenantsPreferencesToItself() {
+    call(
+        HttpMethod.PUT,
+        "/api/preferences/tenant",
+        token("root", "admin"),
+        "{\"categories\":{\"secret-project\":{\"critical\":false}}}");
+    String otherAdmin = TestTokens.issue(SECRET, "other-" + tenant, "root", "admin");
+
+    Map<String, Object> other =
+        call(HttpMethod.GET, "/api/preferences/tenant", otherAdmin, null).getBody();
+
+    assertThat((Map<?, ?>) other.get("categories")).isEmpty();
+    ResponseEntity<Map<String, Object>> foreign =
+        call(
+            HttpMethod.PUT,
+            "/api/preferences/me",
+            TestTokens.issue(SECRET, "other-" + tenant, "eve"),
+            "{\"categories\":{\"secret-project\":{\"EMAIL\":false}}}");
+    assertThat(foreign.getStatusCode().value()).isEqualTo(400);
+  }
+
+  private void put(String user, String json) {
+    assertThat(
+            call(HttpMethod.PUT, "/api/preferences/me", token(user), json).getStatusCode().value())
+        .isEqualTo(200);
+  }
+
+  private void registerSubscribers(String... users) {
+    for (String user : users) {
+      call(
+          HttpMethod.PUT,
+          "/api/subscribers/" + user,
+          token("root", "admin"),
+          "{\"email\":\"" + user + "@x.example\"}");
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                rows("SELECT user_id FROM subscribers WHERE tenant_id = '" + tenant + "'").size()
+                    == users.length);
+  }
+
+  private NotificationRequested request(List<String> users, String category) {
+    NotificationRequested r =
+        TestRequests.request(tenant, users, List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
+    r.setCategory(category);
+    return r;
+  }
+
+  private void send(NotificationRequested... requests) throws Exception {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      for (NotificationRequested r : requests) {
+        producer.send(new ProducerRecord<>("notification.requests.v1", r.getRequestId(), r)).get();
+      }
+    }
+  }
+
+  private List<String> emailsTo(NotificationRequested request) {
+    return KafkaTestClients.readAllValues(
+            broker.getBrokersAsString(),
+            "notification.email.v1",
+            EmailDeliveryRequested.class,
+            e -> e.getNotificationId().equals(request.getRequestId()))
+        .stream()
+        .map(EmailDeliveryRequested::getUserId)
+        .toList();
+  }
+
+  private List<String> inboxOf(NotificationRequested request) {
+    return KafkaTestClients.readAllValues(
+            broker.getBrokersAsString(),
+            "notification.inbox.v1",
+            InboxItemCreated.class,
+            e -> e.getNotificationId().equals(request.getRequestId()))
+        .stream()
+        .map(InboxItemCreated::getUserId)
+        .toList();
+  }
+
+  private ResponseEntity<Map<String, Object>> call(
+      HttpMethod method, String path, String token, String json) {
+    WebClient.RequestBodySpec request =
+        WebClient.create("http://127.0.0.1:" + port)
+            .method(method)
+            .uri(path)
+            .header("Authorization", "Bearer " + token);
+    WebClient.RequestHeadersSpec<?> spec =
+        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
+    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
+  }
+
+  private static List<String> rows(String sql) {
+    List<String> values = new ArrayList<>();
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        values.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return values;
+  }
+
+  private String token(String user, String... roles) {
+    return TestTokens.issue(SECRET, tenant, user, roles);
+  }
+}
