@@ -312,7 +312,7 @@ class NotificationServiceIT {
                             .map(r -> header(r, "kafka_dlt-exception-message")))
                     .singleElement()
                     .asString()
-                    .contains("has no title and body"));
+                    .contains("has neither a template nor a title and body"));
   }
 
   @Test

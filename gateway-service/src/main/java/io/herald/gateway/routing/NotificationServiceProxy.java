@@ -21,9 +21,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Routes to notification-service what it owns: inbox reads (the list and the live SSE stream), the
- * subscriber API and preferences. The caller's token travels along so that the owner checks tenant,
- * user and role itself; request and response bodies stream through unbuffered, each response chunk
- * flushed at once.
+ * subscriber API, preferences and templates. The caller's token travels along so that the owner
+ * checks tenant, user and role itself; request and response bodies stream through unbuffered, each
+ * response chunk flushed at once.
  */
 @RestController
 class NotificationServiceProxy {
@@ -47,7 +47,13 @@ class NotificationServiceProxy {
     return forward(request, response);
   }
 
-  @RequestMapping({"/api/subscribers", "/api/subscribers/**", "/api/preferences/**"})
+  @RequestMapping({
+    "/api/subscribers",
+    "/api/subscribers/**",
+    "/api/preferences/**",
+    "/api/templates",
+    "/api/templates/**"
+  })
   Mono<Void> audience(ServerHttpRequest request, ServerHttpResponse response) {
     return forward(request, response);
   }

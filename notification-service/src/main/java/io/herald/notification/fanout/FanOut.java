@@ -18,6 +18,9 @@ import io.herald.notification.subscribers.AudienceQuery;
 import io.herald.notification.subscribers.AudienceRepository;
 import io.herald.notification.subscribers.Recipient;
 import io.herald.notification.subscribers.Recipient.PushContact;
+import io.herald.notification.templates.TemplateEngine;
+import io.herald.notification.templates.TemplateEngine.Rendered;
+import io.herald.notification.templates.TemplateReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
@@ -30,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +74,8 @@ class FanOut {
   private final FanOutKafka kafka;
   private final DeadLetters deadLetters;
   private final PreferenceReader preferences;
+  private final TemplateReader templates;
+  private final TemplateEngine engine;
   private final FanOutProperties properties;
   private final MeterRegistry meters;
   private final Clock clock = Clock.systemUTC();
@@ -81,6 +87,8 @@ class FanOut {
       FanOutKafka kafka,
       DeadLetters deadLetters,
       PreferenceReader preferences,
+      TemplateReader templates,
+      TemplateEngine engine,
       FanOutProperties properties,
       MeterRegistry meters) {
     this.dataSource = fanOutDataSource;
@@ -89,6 +97,8 @@ class FanOut {
     this.kafka = kafka;
     this.deadLetters = deadLetters;
     this.preferences = preferences;
+    this.templates = templates;
+    this.engine = engine;
     this.properties = properties;
     this.meters = meters;
   }
@@ -198,9 +208,18 @@ class FanOut {
       }
     }
     Preferences preferences = this.preferences.load(connection, keys);
+    List<TemplateReader.Key> templateKeys = new ArrayList<>();
+    for (FanOutWork w : work) {
+      if (w.notification().template() != null) {
+        templateKeys.add(
+            new TemplateReader.Key(
+                w.notification().tenantId(), w.notification().template().getTemplateId()));
+      }
+    }
+    Renderer renderer = new Renderer(engine, templates.load(connection, templateKeys));
     for (int i = 0; i < work.size(); i++) {
       for (Recipient recipient : recipients.getOrDefault(i, List.of())) {
-        batch.deliver(work.get(i), recipient, preferences);
+        batch.deliver(work.get(i), recipient, preferences, renderer);
       }
     }
     // Channel records are on their way while the inbox is written.
@@ -238,68 +257,81 @@ class FanOut {
     final Map<List<String>, Integer> skips = new HashMap<>();
     Map<UUID, Instant> announced = Map.of();
 
-    void deliver(FanOutWork work, Recipient recipient, Preferences preferences) {
+    void deliver(FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
       Notification n = work.notification();
       for (Channel channel : n.channels()) {
-        if (!preferences.allows(n.tenantId(), recipient.userId(), n.category(), channel)) {
-          skip(n, recipient, channel, "opted-out");
+        if (channel == Channel.UNKNOWN) {
+          skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
           continue;
         }
+        if (!preferences.allows(n.tenantId(), recipient.userId(), n.category(), channel)) {
+          skip(n, recipient, channel, "SKIPPED", "opted-out");
+          continue;
+        }
+        if (!hasContact(recipient, channel)) {
+          skip(n, recipient, channel, "SKIPPED", "no-contact");
+          continue;
+        }
+        Optional<Rendered> content;
+        try {
+          content = renderer.render(n, recipient, channel);
+        } catch (TemplateEngine.RenderException e) {
+          skip(n, recipient, channel, "FAILED", "render-failed: " + e.getMessage());
+          continue;
+        }
+        if (content.isEmpty()) {
+          skip(n, recipient, channel, "SKIPPED", "no-template");
+          continue;
+        }
+        Rendered c = content.get();
         switch (channel) {
-          case IN_APP -> inbox(work, recipient);
+          case IN_APP -> inbox(work, recipient, c);
           case EMAIL -> {
-            if (recipient.email() == null) {
-              skip(n, recipient, channel, "no-contact");
-            } else {
-              UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
-              send(
-                  work,
-                  TopicCatalog.NOTIFICATION_EMAIL.name(),
-                  recipient.userId(),
-                  id,
-                  channel,
-                  EmailDeliveryRequested.newBuilder()
-                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
-                      .setTenantId(n.tenantId())
-                      .setOccurredAt(clock.instant())
-                      .setDeliveryId(id.toString())
-                      .setNotificationId(n.requestId())
-                      .setUserId(recipient.userId())
-                      .setTo(recipient.email())
-                      .setSubject(n.title())
-                      .setTextBody(n.body())
-                      .setCategory(n.category())
-                      .build());
-            }
+            UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+            send(
+                work,
+                TopicCatalog.NOTIFICATION_EMAIL.name(),
+                recipient.userId(),
+                id,
+                channel,
+                EmailDeliveryRequested.newBuilder()
+                    .setEventId(DeliveryIds.eventId("delivery-requested", id))
+                    .setTenantId(n.tenantId())
+                    .setOccurredAt(clock.instant())
+                    .setDeliveryId(id.toString())
+                    .setNotificationId(n.requestId())
+                    .setUserId(recipient.userId())
+                    .setTo(recipient.email())
+                    .setSubject(c.part("subject"))
+                    .setTextBody(c.part("text"))
+                    .setHtmlBody(c.part("html"))
+                    .setCategory(n.category())
+                    .build());
           }
           case WHATSAPP -> {
-            if (recipient.phone() == null) {
-              skip(n, recipient, channel, "no-contact");
-            } else {
-              UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
-              send(
-                  work,
-                  TopicCatalog.NOTIFICATION_WHATSAPP.name(),
-                  recipient.userId(),
-                  id,
-                  channel,
-                  WhatsAppDeliveryRequested.newBuilder()
-                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
-                      .setTenantId(n.tenantId())
-                      .setOccurredAt(clock.instant())
-                      .setDeliveryId(id.toString())
-                      .setNotificationId(n.requestId())
-                      .setUserId(recipient.userId())
-                      .setPhoneNumber(recipient.phone())
-                      .setText(n.title() + "\n\n" + n.body())
-                      .setCategory(n.category())
-                      .build());
-            }
+            UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+            send(
+                work,
+                TopicCatalog.NOTIFICATION_WHATSAPP.name(),
+                recipient.userId(),
+                id,
+                channel,
+                WhatsAppDeliveryRequested.newBuilder()
+                    .setEventId(DeliveryIds.eventId("delivery-requested", id))
+                    .setTenantId(n.tenantId())
+                    .setOccurredAt(clock.instant())
+                    .setDeliveryId(id.toString())
+                    .setNotificationId(n.requestId())
+                    .setUserId(recipient.userId())
+                    .setPhoneNumber(recipient.phone())
+                    .setText(c.part("text"))
+                    .setTemplateName(c.part("whatsappTemplate"))
+                    .setLanguageCode(c.part("language"))
+                    .setParameters(c.parameters())
+                    .setCategory(n.category())
+                    .build());
           }
           case PUSH -> {
-            if (recipient.pushContacts().isEmpty()) {
-              skip(n, recipient, channel, "no-contact");
-            }
             for (PushContact device : recipient.pushContacts()) {
               UUID id = DeliveryIds.pushDelivery(n, recipient.userId(), device.token());
               send(
@@ -317,8 +349,10 @@ class FanOut {
                       .setUserId(recipient.userId())
                       .setDeviceToken(device.token())
                       .setPlatform(device.platform())
-                      .setTitle(n.title())
-                      .setBody(n.body())
+                      .setTitle(c.part("title"))
+                      .setBody(c.part("body"))
+                      .setImageUrl(c.part("imageUrl"))
+                      .setLink(c.part("link"))
                       .setData(n.data())
                       .setCategory(n.category())
                       .setWebPush(
@@ -328,12 +362,21 @@ class FanOut {
                       .build());
             }
           }
-          default -> skip(n, recipient, channel, "unsupported-channel");
+          default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
         }
       }
     }
 
-    private void inbox(FanOutWork work, Recipient recipient) {
+    private static boolean hasContact(Recipient recipient, Channel channel) {
+      return switch (channel) {
+        case EMAIL -> recipient.email() != null;
+        case WHATSAPP -> recipient.phone() != null;
+        case PUSH -> !recipient.pushContacts().isEmpty();
+        default -> true;
+      };
+    }
+
+    private void inbox(FanOutWork work, Recipient recipient, Rendered content) {
       Notification n = work.notification();
       UUID id = DeliveryIds.inboxItem(n, recipient.userId());
       if (inboxItems.containsKey(id)) {
@@ -347,21 +390,29 @@ class FanOut {
               recipient.userId(),
               n.requestId(),
               n.category(),
-              n.title(),
-              n.body(),
+              content.part("title"),
+              content.part("body"),
               n.data(),
-              null,
+              content.part("actionUrl"),
               work.createdBy()));
       inboxTraces.put(id, work.trace());
     }
 
-    private void skip(Notification n, Recipient recipient, Channel channel, String reason) {
+    private void skip(
+        Notification n, Recipient recipient, Channel channel, String outcome, String reason) {
       UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
       skipped.putIfAbsent(
           id,
           new SkippedDelivery(
-              id, n.tenantId(), n.requestId(), recipient.userId(), channel.name(), reason));
-      skips.merge(List.of(channel.name(), reason), 1, Integer::sum);
+              id,
+              n.tenantId(),
+              n.requestId(),
+              recipient.userId(),
+              channel.name(),
+              outcome,
+              reason));
+      String counted = reason.startsWith("render-failed") ? "render-failed" : reason;
+      skips.merge(List.of(channel.name(), outcome, counted), 1, Integer::sum);
     }
 
     private void send(
@@ -486,11 +537,13 @@ class FanOut {
           (key, n) ->
               meters
                   .counter(
-                      "herald.notification.deliveries.skipped",
+                      key.get(1).equals("FAILED")
+                          ? "herald.notification.deliveries.failed"
+                          : "herald.notification.deliveries.skipped",
                       "channel",
                       key.get(0),
                       "reason",
-                      key.get(1))
+                      key.get(2))
                   .increment(n));
     }
   }

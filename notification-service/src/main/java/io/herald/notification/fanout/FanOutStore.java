@@ -45,9 +45,9 @@ class FanOutStore {
       """
       INSERT INTO delivery_outcomes (delivery_id, tenant_id, notification_id, user_id, channel,
                                      outcome, reason)
-      SELECT delivery_id, tenant_id, notification_id, user_id, channel, 'SKIPPED', reason
-        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-             AS t(delivery_id, tenant_id, notification_id, user_id, channel, reason)
+      SELECT delivery_id, tenant_id, notification_id, user_id, channel, outcome, reason
+        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+             AS t(delivery_id, tenant_id, notification_id, user_id, channel, outcome, reason)
       ON CONFLICT (delivery_id) DO NOTHING
       """;
 
@@ -119,7 +119,7 @@ class FanOutStore {
     }
     int size = skipped.size();
     UUID[] ids = new UUID[size];
-    String[][] columns = new String[5][size];
+    String[][] columns = new String[6][size];
     int i = 0;
     for (SkippedDelivery s : skipped) {
       ids[i] = s.deliveryId();
@@ -127,7 +127,8 @@ class FanOutStore {
       columns[1][i] = s.notificationId();
       columns[2][i] = s.userId();
       columns[3][i] = s.channel();
-      columns[4][i] = s.reason();
+      columns[4][i] = s.outcome();
+      columns[5][i] = s.reason();
       i++;
     }
     try (PreparedStatement statement = connection.prepareStatement(INSERT_SKIPPED)) {
@@ -152,12 +153,16 @@ class FanOutStore {
       String actionUrl,
       String createdBy) {}
 
-  /** A recipient and channel that get nothing, and why ({@code no-contact}, ...). */
+  /**
+   * A recipient and channel that get nothing: {@code SKIPPED} ({@code no-contact}, {@code
+   * opted-out}, {@code no-template}, ...) or {@code FAILED} ({@code render-failed: ...}), and why.
+   */
   record SkippedDelivery(
       UUID deliveryId,
       String tenantId,
       String notificationId,
       String userId,
       String channel,
+      String outcome,
       String reason) {}
 }

@@ -65,9 +65,9 @@ record Notification(
     if (isBlank(n.tenantId()) || isBlank(n.requestId())) {
       throw new PoisonRecordException("notification has no tenant or request id");
     }
-    if (isBlank(n.title()) || isBlank(n.body())) {
+    if (n.template() == null && (isBlank(n.title()) || isBlank(n.body()))) {
       throw new PoisonRecordException(
-          "notification " + n.requestId() + " has no title and body to render");
+          "notification " + n.requestId() + " has neither a template nor a title and body");
     }
     if (n.channels().isEmpty()) {
       throw new PoisonRecordException("notification " + n.requestId() + " names no channel");

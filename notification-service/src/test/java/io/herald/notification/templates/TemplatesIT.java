@@ -1,0 +1,327 @@
+package io.herald.notification.templates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.EmailDeliveryRequested;
+import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.TemplateRef;
+import io.herald.notification.TestRequests;
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import io.herald.support.testing.TestTokens;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Templates through the HTTP API and in a real fan-out: versions, locale fallback, HTML escaping of
+ * e-mail HTML only, loops and conditionals, a missing variable failing one delivery, and the
+ * problems a bad template gets.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 1)
+class TemplatesIT {
+
+  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final ParameterizedTypeReference<Object> JSON =
+      new ParameterizedTypeReference<>() {};
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    PostgresTestDatabase.shared().register(registry);
+  }
+
+  @LocalServerPort int port;
+  @Autowired EmbeddedKafkaBroker broker;
+
+  private final String tenant = "t-" + UUID.randomUUID();
+
+  @Test
+  void shouldRenderInTheRecipientsLocaleWithFallbackEscapingOnlyEmailHtml() throws Exception {
+    save(
+        "welcome",
+        "EMAIL",
+        "pt",
+        """
+        {"parts":{"subject":"Olá {{name}}",
+                  "text":"{{#items}}{{name}};{{/items}}{{#vip}} VIP{{/vip}}",
+                  "html":"<p>{{name}}</p>"},
+         "sample":{"name":"Ana","items":"[{\\"name\\":\\"Chá\\"}]"}}""");
+    save(
+        "welcome",
+        "EMAIL",
+        "en",
+        "{\"parts\":{\"subject\":\"Hello {{name}}\",\"text\":\"Hi {{name}}\"},\"sample\":{\"name\":\"Bo\"}}");
+    save(
+        "welcome",
+        "IN_APP",
+        "en",
+        "{\"parts\":{\"title\":\"Welcome {{name}}\",\"body\":\"{{recipient.userId}}\",\"actionUrl\":\"https://app.example/start\"},\"sample\":{\"name\":\"Bo\"}}");
+    subscriber("ana", "pt-BR");
+    subscriber("bob", "fr");
+
+    NotificationRequested request =
+        templated(
+            List.of("ana", "bob"),
+            "welcome",
+            Map.of(
+                "name",
+                "<b>Ana & co</b>",
+                "items",
+                "[{\"name\":\"Tea\"},{\"name\":\"Cake\"}]",
+                "vip",
+                "yes"));
+    send(request);
+
+    List<EmailDeliveryRequested> emails =
+        await().atMost(Duration.ofSeconds(30)).until(() -> emails(request), e -> e.size() == 2);
+    EmailDeliveryRequested ana =
+        emails.stream().filter(e -> e.getUserId().equals("ana")).findFirst().orElseThrow();
+    EmailDeliveryRequested bob =
+        emails.stream().filter(e -> e.getUserId().equals("bob")).findFirst().orElseThrow();
+    // pt-BR falls back to pt; fr falls back to the tenant's default, en.
+    assertThat(ana.getSubject()).isEqualTo("Olá <b>Ana & co</b>");
+    assertThat(ana.getTextBody()).isEqualTo("Tea;Cake; VIP");
+    assertThat(ana.getHtmlBody()).isEqualTo("<p>&lt;b&gt;Ana &amp; co&lt;/b&gt;</p>");
+    assertThat(bob.getSubject()).isEqualTo("Hello <b>Ana & co</b>");
+    assertThat(bob.getHtmlBody()).isNull();
+    List<InboxItemCreated> inbox =
+        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(request), i -> i.size() == 2);
+    assertThat(inbox)
+        .extracting(InboxItemCreated::getTitle)
+        .containsOnly("Welcome <b>Ana & co</b>");
+    assertThat(inbox).extracting(InboxItemCreated::getBody).containsExactlyInAnyOrder("ana", "bob");
+    assertThat(inbox)
+        .extracting(InboxItemCreated::getActionUrl)
+        .containsOnly("https://app.example/start");
+  }
+
+  @Test
+  void shouldFailOnlyTheDeliveryWhoseTemplateLacksAVariableAndRecordWhy() throws Exception {
+    save(
+        "code",
+        "EMAIL",
+        "en",
+        "{\"parts\":{\"subject\":\"Your code\",\"text\":\"{{code}}\"},\"sample\":{\"code\":\"123\"}}");
+    subscriber("ana", "en");
+    NotificationRequested missing = templated(List.of("ana"), "code", Map.of());
+    NotificationRequested complete = templated(List.of("ana"), "code", Map.of("code", "987"));
+    NotificationRequested noTemplate = templated(List.of("ana"), "nothing-here", Map.of());
+
+    send(missing, complete, noTemplate);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> emails(complete).size() == 1);
+    assertThat(emails(complete).get(0).getTextBody()).isEqualTo("987");
+    assertThat(emails(missing)).isEmpty();
+    assertThat(outcomes(missing))
+        .singleElement()
+        .asString()
+        .startsWith("EMAIL:FAILED:render-failed: text:")
+        .contains("code");
+    assertThat(outcomes(noTemplate)).containsExactly("EMAIL:SKIPPED:no-template");
+  }
+
+  @Test
+  void shouldVersionTemplatesAndRefuseOnesThatDoNotRender() {
+    String admin = token("root", "admin");
+    assertThat(
+            save("promo", "PUSH", "en", "{\"parts\":{\"title\":\"v1\",\"body\":\"b\"}}")
+                .getStatusCode()
+                .value())
+        .isEqualTo(201);
+    ResponseEntity<Object> second =
+        save(
+            "promo",
+            "PUSH",
+            "en",
+            "{\"parts\":{\"title\":\"v2 {{x}}\",\"body\":\"b\"},\"sample\":{\"x\":\"1\"}}");
+    assertThat(body(second)).containsEntry("version", 2);
+    assertThat(body(call(HttpMethod.GET, "/api/templates/promo/PUSH/en?version=1", admin, null)))
+        .containsEntry("version", 1);
+    assertThat(
+            (Map<String, Object>)
+                body(call(HttpMethod.GET, "/api/templates/promo/PUSH/en", admin, null))
+                    .get("parts"))
+        .containsEntry("title", "v2 {{x}}");
+
+    ResponseEntity<Object> unclosed =
+        save("promo", "PUSH", "en", "{\"parts\":{\"title\":\"{{#items}}open\",\"body\":\"b\"}}");
+    assertThat(unclosed.getStatusCode().value()).isEqualTo(422);
+    assertThat(body(unclosed))
+        .containsEntry("type", "https://herald.dev/problems/template-invalid");
+    assertThat((List<Map<String, String>>) body(unclosed).get("errors"))
+        .extracting(e -> e.get("field"))
+        .containsExactly("parts.title");
+    ResponseEntity<Object> missingVariable =
+        save(
+            "promo",
+            "PUSH",
+            "en",
+            "{\"parts\":{\"title\":\"{{who}}\",\"body\":\"b\"},\"sample\":{}}");
+    assertThat(missingVariable.getStatusCode().value()).isEqualTo(422);
+    assertThat((String) body(missingVariable).get("detail")).contains("who");
+
+    ResponseEntity<Object> wrongParts =
+        save("promo", "EMAIL", "en", "{\"parts\":{\"title\":\"x\"}}");
+    assertThat(wrongParts.getStatusCode().value()).isEqualTo(400);
+    assertThat((List<Map<String, String>>) body(wrongParts).get("errors"))
+        .extracting(e -> e.get("field"))
+        .containsExactlyInAnyOrder("parts.subject", "parts.text", "parts.title");
+    assertThat(save("promo", "FAX", "en", "{\"parts\":{}}").getStatusCode().value()).isEqualTo(400);
+    assertThat(
+            call(HttpMethod.PUT, "/api/templates/promo/PUSH/en", token("eve"), "{\"parts\":{}}")
+                .getStatusCode()
+                .value())
+        .isEqualTo(403);
+    String otherAdmin = TestTokens.issue(SECRET, "other-" + tenant, "root", "admin");
+    assertThat(
+            call(HttpMethod.GET, "/api/templates/promo/PUSH/en", otherAdmin, null)
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+    assertThat(
+            (List<?>)
+                body(call(HttpMethod.GET, "/api/templates", otherAdmin, null)).get("templates"))
+        .isEmpty();
+    assertThat(
+            call(HttpMethod.DELETE, "/api/templates/promo/PUSH/en", otherAdmin, null)
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+  }
+
+  private ResponseEntity<Object> save(String key, String channel, String locale, String json) {
+    return call(
+        HttpMethod.PUT,
+        "/api/templates/" + key + "/" + channel + "/" + locale,
+        token("root", "admin"),
+        json);
+  }
+
+  private void subscriber(String user, String locale) {
+    call(
+        HttpMethod.PUT,
+        "/api/subscribers/" + user,
+        token("root", "admin"),
+        "{\"email\":\"" + user + "@x.example\",\"locale\":\"" + locale + "\"}");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !rows("SELECT user_id FROM subscribers WHERE tenant_id = '"
+                        + tenant
+                        + "' AND user_id = '"
+                        + user
+                        + "'")
+                    .isEmpty());
+  }
+
+  private NotificationRequested templated(
+      List<String> users, String key, Map<String, String> data) {
+    NotificationRequested r =
+        TestRequests.request(tenant, users, List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
+    r.setTitle(null);
+    r.setBody(null);
+    r.setTemplate(new TemplateRef(key, null));
+    r.setData(data);
+    if (key.equals("code") || key.equals("nothing-here")) {
+      r.setChannels(List.of(Channel.EMAIL));
+    }
+    return r;
+  }
+
+  private void send(NotificationRequested... requests) throws Exception {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      for (NotificationRequested r : requests) {
+        producer.send(new ProducerRecord<>("notification.requests.v1", r.getRequestId(), r)).get();
+      }
+    }
+  }
+
+  private List<EmailDeliveryRequested> emails(NotificationRequested request) {
+    return KafkaTestClients.readAllValues(
+        broker.getBrokersAsString(),
+        "notification.email.v1",
+        EmailDeliveryRequested.class,
+        e -> e.getNotificationId().equals(request.getRequestId()));
+  }
+
+  private List<InboxItemCreated> inbox(NotificationRequested request) {
+    return KafkaTestClients.readAllValues(
+        broker.getBrokersAsString(),
+        "notification.inbox.v1",
+        InboxItemCreated.class,
+        e -> e.getNotificationId().equals(request.getRequestId()));
+  }
+
+  private List<String> outcomes(NotificationRequested request) {
+    return rows(
+        "SELECT channel || ':' || outcome || ':' || reason FROM delivery_outcomes WHERE notification_id = '"
+            + request.getRequestId()
+            + "'");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> body(ResponseEntity<Object> response) {
+    return (Map<String, Object>) response.getBody();
+  }
+
+  private ResponseEntity<Object> call(HttpMethod method, String path, String token, String json) {
+    WebClient.RequestBodySpec request =
+        WebClient.create("http://127.0.0.1:" + port)
+            .method(method)
+            .uri(path)
+            .header("Authorization", "Bearer " + token);
+    WebClient.RequestHeadersSpec<?> spec =
+        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
+    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
+  }
+
+  private static List<String> rows(String sql) {
+    List<String> values = new ArrayList<>();
+    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        values.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return values;
+  }
+
+  private String token(String user, String... roles) {
+    return TestTokens.issue(SECRET, tenant, user, roles);
+  }
+}
