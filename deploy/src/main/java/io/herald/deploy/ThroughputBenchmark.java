@@ -4,10 +4,11 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PushContactPoint;
+import io.herald.events.v1.SubscriberUpdated;
 import io.herald.support.kafka.ConsumerGroupProgress;
 import io.herald.support.kafka.RegistrySerde;
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +44,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.postgresql.PGConnection;
 
 /**
  * Throughput of notification-service on a running platform, measured from outside as a user sees
@@ -55,7 +55,8 @@ import org.postgresql.PGConnection;
  * <pre>
  * ./herald bench pipeline [N] [RUNS]   N single-recipient in-app requests (default 1,000,000)
  * ./herald bench fanout [USERS] [RUNS] one request to a role of USERS users x IN_APP, EMAIL, PUSH
- *                                      (default 100,000; each user has an e-mail and one FCM token)
+ *                                      (default 100,000; each user has an e-mail and one FCM token,
+ *                                      registered on notification.subscribers.v1 before the clock starts)
  * </pre>
  */
 final class ThroughputBenchmark {
@@ -183,42 +184,46 @@ final class ThroughputBenchmark {
     return new Result(users, s, users / s, emails + pushes + stored, heap.peakMiB());
   }
 
-  private void seedRole(String tenant, int users) throws SQLException, IOException {
+  /**
+   * USERS subscribers with the role, an e-mail address and one FCM token each, registered the way
+   * an identity team would: on {@code notification.subscribers.v1}; waits until they are stored.
+   */
+  private void seedRole(String tenant, int users) throws Exception {
     Instant begin = Instant.now();
-    StringBuilder subscribers = new StringBuilder();
-    StringBuilder devices = new StringBuilder();
-    for (int i = 0; i < users; i++) {
-      String user = String.format("%s-u%07d", tenant, i);
-      subscribers
-          .append(tenant)
-          .append('\t')
-          .append(user)
-          .append('\t')
-          .append(user)
-          .append("@bench.example\t{everyone}\n");
-      devices
-          .append(tenant)
-          .append('\t')
-          .append(user)
-          .append("\tFCM\tfcm-")
-          .append(user)
-          .append('\n');
-    }
-    try (Connection c = database()) {
-      var copy = c.unwrap(PGConnection.class).getCopyAPI();
-      copy.copyIn(
-          "COPY subscribers (tenant_id, user_id, email, roles) FROM STDIN",
-          new StringReader(subscribers.toString()));
-      copy.copyIn(
-          "COPY push_contacts (tenant_id, user_id, platform, token) FROM STDIN",
-          new StringReader(devices.toString()));
-      try (var s = c.createStatement()) {
-        s.execute("ANALYZE subscribers");
-        s.execute("ANALYZE push_contacts");
+    try (KafkaProducer<String, Object> producer = producer()) {
+      for (int i = 0; i < users; i++) {
+        String user = String.format("%s-u%07d", tenant, i);
+        producer.send(
+            new ProducerRecord<>(
+                "notification.subscribers.v1",
+                tenant + "/" + user,
+                SubscriberUpdated.newBuilder()
+                    .setEventId(UUID.randomUUID().toString())
+                    .setTenantId(tenant)
+                    .setOccurredAt(Instant.now())
+                    .setUserId(user)
+                    .setRoles(List.of("everyone"))
+                    .setEmail(user + "@bench.example")
+                    .setPushContacts(List.of(new PushContactPoint("FCM", "fcm-" + user, null)))
+                    .build()));
       }
+      producer.flush();
+    }
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (count("SELECT count(*) FROM push_contacts WHERE tenant_id = ?", tenant) < users) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("subscribers were not stored within 10 minutes");
+      }
+      Thread.sleep(200);
+    }
+    try (Connection c = database();
+        var s = c.createStatement()) {
+      s.execute("ANALYZE subscribers");
+      s.execute("ANALYZE push_contacts");
     }
     System.out.printf(
-        "  seeded %d subscribers with role 'everyone' in %.1f s%n",
+        "  registered %d subscribers with role 'everyone' through notification.subscribers.v1"
+            + " in %.1f s%n",
         users, secondsBetween(begin, Instant.now()));
   }
 

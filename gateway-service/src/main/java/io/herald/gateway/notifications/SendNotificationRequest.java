@@ -17,6 +17,8 @@ import java.util.Map;
  * <pre>
  * {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
  *  "category": "account", "title": "Welcome", "body": "Hello Bob"}
+ * {"recipients": {"roles": ["editor"]}, "channels": ["EMAIL"], "category": "account",
+ *  "template": {"id": "welcome", "locale": "pt-BR"}, "data": {"name": "Ana"}}
  * </pre>
  */
 public record SendNotificationRequest(
@@ -41,12 +43,13 @@ public record SendNotificationRequest(
     @Size(max = 50, message = "at most 50 data entries") Map<String, String> data) {
 
   /**
-   * Title and body say what to send. A template reference travels along for the template engine,
-   * which does not render yet, so the inline text is still required.
+   * What to send: a tenant template (rendered per recipient and channel by notification-service),
+   * or an inline title and body.
    */
-  @AssertTrue(message = "title and body are required")
+  @AssertTrue(message = "give a template, or a title and a body")
   public boolean isContentGiven() {
-    return title != null && !title.isBlank() && body != null && !body.isBlank();
+    return template != null
+        || (title != null && !title.isBlank() && body != null && !body.isBlank());
   }
 
   public record Recipients(

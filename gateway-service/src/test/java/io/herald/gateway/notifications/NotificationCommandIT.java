@@ -220,7 +220,7 @@ class NotificationCommandIT {
         .jsonPath("$.errors[?(@.field == 'category')]")
         .exists()
         .jsonPath("$.errors[?(@.field == 'contentGiven')].message")
-        .isEqualTo("title and body are required");
+        .isEqualTo("give a template, or a title and a body");
   }
 
   @Test
