@@ -4,7 +4,6 @@ import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.ContactPointInvalid;
 import io.herald.notification.fanout.DeadLetters;
 import io.herald.notification.fanout.FanOutKafka;
-import io.herald.notification.subscribers.SubscriberProfile.PushContact;
 import io.herald.notification.subscribers.SubscriberStore.Removal;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -29,9 +28,10 @@ import org.springframework.stereotype.Component;
 /**
  * Drops contact points that providers reported invalid for good ({@link ContactPointInvalid} on
  * {@code notification.delivery-status.v1}): a bounced address, an unknown number, an unregistered
- * push token. Only that contact point goes, not the subscriber, and it goes the way every change
- * does: an updated profile on {@code notification.subscribers.v1}, written in this batch's Kafka
- * transaction. Other delivery statuses are not this listener's business.
+ * push token. Only that contact point goes, not the subscriber: it is removed from the store, and
+ * the updated profile is written to {@code notification.subscribers.v1} in this batch's Kafka
+ * transaction so that the topic stays the record. Other delivery statuses are not this listener's
+ * business.
  */
 @Component
 class ContactPointsListener {
@@ -79,8 +79,19 @@ class ContactPointsListener {
     if (invalid.isEmpty()) {
       return;
     }
+    // Removed in the store first, so that a later batch reads profiles without them; the updated
+    // profiles then go to the subscriber topic, which stays the record (applying them again
+    // changes nothing). Profiles of one key are published in order, each with every removal so far.
     Map<String, SubscriberProfile> profiles;
     try (Connection connection = dataSource.getConnection()) {
+      store.removeContactPoints(
+          connection,
+          invalid.stream()
+              .map(
+                  c ->
+                      new SubscriberStore.ContactPoint(
+                          c.getTenantId(), c.getUserId(), c.getChannel().name(), c.getContact()))
+              .toList());
       profiles =
           store.profiles(
               connection,
@@ -90,9 +101,7 @@ class ContactPointsListener {
     Map<String, String> tenants = new LinkedHashMap<>();
     for (ContactPointInvalid c : invalid) {
       String key = SubscriberProfile.key(c.getTenantId(), c.getUserId());
-      SubscriberProfile profile = profiles.get(key);
-      if (profile != null) {
-        profiles.put(key, without(profile, c));
+      if (profiles.containsKey(key)) {
         tenants.put(key, c.getTenantId());
       }
     }
@@ -114,37 +123,5 @@ class ContactPointsListener {
     }
     meters.counter("herald.subscribers.contact-points.removed").increment(invalid.size());
     log.info("Removed {} invalid contact points", invalid.size());
-  }
-
-  /** The profile without the reported contact point; unchanged if it is no longer there. */
-  private static SubscriberProfile without(SubscriberProfile p, ContactPointInvalid c) {
-    String contact = c.getContact();
-    return switch (c.getChannel()) {
-      case EMAIL ->
-          new SubscriberProfile(
-              p.userId(),
-              p.roles(),
-              contact.equals(p.email()) ? null : p.email(),
-              p.phone(),
-              p.locale(),
-              p.timeZone(),
-              p.pushContacts());
-      case WHATSAPP ->
-          new SubscriberProfile(
-              p.userId(),
-              p.roles(),
-              p.email(),
-              contact.equals(p.phone()) ? null : p.phone(),
-              p.locale(),
-              p.timeZone(),
-              p.pushContacts());
-      case PUSH -> {
-        List<PushContact> kept =
-            p.pushContacts().stream().filter(d -> !d.token().equals(contact)).toList();
-        yield new SubscriberProfile(
-            p.userId(), p.roles(), p.email(), p.phone(), p.locale(), p.timeZone(), kept);
-      }
-      default -> p;
-    };
   }
 }

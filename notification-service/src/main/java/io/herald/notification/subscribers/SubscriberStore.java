@@ -125,6 +125,54 @@ public class SubscriberStore {
     return found;
   }
 
+  private static final String REMOVE_EMAIL =
+      """
+      UPDATE subscribers s SET email = NULL, updated_at = now()
+        FROM unnest(?::text[], ?::text[], ?::text[]) AS t(tenant_id, user_id, contact)
+       WHERE s.tenant_id = t.tenant_id AND s.user_id = t.user_id AND s.email = t.contact
+      """;
+
+  private static final String REMOVE_PHONE =
+      """
+      UPDATE subscribers s SET phone = NULL, updated_at = now()
+        FROM unnest(?::text[], ?::text[], ?::text[]) AS t(tenant_id, user_id, contact)
+       WHERE s.tenant_id = t.tenant_id AND s.user_id = t.user_id AND s.phone = t.contact
+      """;
+
+  private static final String REMOVE_PUSH =
+      """
+      DELETE FROM push_contacts p
+       USING unnest(?::text[], ?::text[], ?::text[]) AS t(tenant_id, user_id, contact)
+       WHERE p.tenant_id = t.tenant_id AND p.user_id = t.user_id AND p.token = t.contact
+      """;
+
+  /** One contact point of one subscriber: {@code channel} is EMAIL, WHATSAPP or PUSH. */
+  public record ContactPoint(String tenantId, String userId, String channel, String contact) {}
+
+  /**
+   * Removes the contact points (only those; the subscribers stay), one statement per kind, so that
+   * what is read next already lacks them.
+   */
+  public void removeContactPoints(Connection connection, List<ContactPoint> points)
+      throws SQLException {
+    for (String channel : List.of("EMAIL", "WHATSAPP", "PUSH")) {
+      List<List<String>> columns = columns(3);
+      points.stream()
+          .filter(p -> p.channel().equals(channel))
+          .forEach(p -> add(columns, p.tenantId(), p.userId(), p.contact()));
+      if (!columns.get(0).isEmpty()) {
+        execute(
+            connection,
+            switch (channel) {
+              case "EMAIL" -> REMOVE_EMAIL;
+              case "WHATSAPP" -> REMOVE_PHONE;
+              default -> REMOVE_PUSH;
+            },
+            columns);
+      }
+    }
+  }
+
   /** A profile to store for a tenant. */
   public record Upsert(String tenantId, SubscriberProfile profile) {}
 
