@@ -11,14 +11,10 @@ import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.events.v1.SubscriberUpdated;
-import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,9 +66,7 @@ class NotificationServiceIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
-    registry.add("herald.security.jwt-secret", () -> SECRET);
-    PostgresTestDatabase.shared().register(registry);
+    TestApi.register(registry, SECRET);
   }
 
   private static boolean subscribersRegistered;
@@ -106,10 +100,11 @@ class NotificationServiceIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                count(
-                        "SELECT count(*) FROM subscribers WHERE (tenant_id = 'acme' AND user_id IN"
-                            + " ('alice', 'bob', 'carol')) OR (tenant_id = 'globex' AND user_id ="
-                            + " 'dave')")
+                PostgresTestDatabase.shared()
+                        .count(
+                            "SELECT count(*) FROM subscribers WHERE (tenant_id = 'acme' AND user_id IN"
+                                + " ('alice', 'bob', 'carol')) OR (tenant_id = 'globex' AND user_id ="
+                                + " 'dave')")
                     == 4);
     subscribersRegistered = true;
   }
@@ -191,19 +186,20 @@ class NotificationServiceIT {
     for (int i = 0; i < 10; i++) {
       members.add(String.format("u%02d", i));
     }
-    execute(
-        "INSERT INTO subscribers (tenant_id, user_id, email, roles) SELECT '"
-            + tenant
-            + "', u, u || '@chunky.example', '{member}' FROM unnest(ARRAY['"
-            + String.join("','", members)
-            + "']) AS u",
-        "INSERT INTO push_contacts (tenant_id, user_id, platform, token) VALUES ('"
-            + tenant
-            + "', 'u01', 'FCM', 'fcm-a'), ('"
-            + tenant
-            + "', 'u01', 'FCM', 'fcm-b'), ('"
-            + tenant
-            + "', 'u02', 'FCM', 'fcm-c')");
+    PostgresTestDatabase.shared()
+        .execute(
+            "INSERT INTO subscribers (tenant_id, user_id, email, roles) SELECT '"
+                + tenant
+                + "', u, u || '@chunky.example', '{member}' FROM unnest(ARRAY['"
+                + String.join("','", members)
+                + "']) AS u",
+            "INSERT INTO push_contacts (tenant_id, user_id, platform, token) VALUES ('"
+                + tenant
+                + "', 'u01', 'FCM', 'fcm-a'), ('"
+                + tenant
+                + "', 'u01', 'FCM', 'fcm-b'), ('"
+                + tenant
+                + "', 'u02', 'FCM', 'fcm-c')");
     // u03 is named and holds the role; zed is named but not registered (in-app only).
     NotificationRequested request =
         request(
@@ -254,10 +250,11 @@ class NotificationServiceIT {
         .extracting(PushDeliveryRequested::getDeviceToken)
         .containsExactlyInAnyOrder("fcm-a", "fcm-b", "fcm-c");
     assertThat(
-            count(
-                "SELECT count(*) FROM delivery_outcomes WHERE tenant_id = '"
-                    + tenant
-                    + "' AND outcome = 'SKIPPED' AND reason = 'no-contact'"))
+            PostgresTestDatabase.shared()
+                .count(
+                    "SELECT count(*) FROM delivery_outcomes WHERE tenant_id = '"
+                        + tenant
+                        + "' AND outcome = 'SKIPPED' AND reason = 'no-contact'"))
         .as("zed has no e-mail and no device; 8 members have no device")
         .isEqualTo(10);
   }
@@ -409,32 +406,11 @@ class NotificationServiceIT {
   }
 
   private static List<String> inboxOwners(String notificationId) {
-    List<String> owners = new ArrayList<>();
-    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
-        Statement s = c.createStatement();
-        var rs =
-            s.executeQuery(
-                "SELECT tenant_id, user_id FROM inbox_items WHERE notification_id = '"
-                    + notificationId
-                    + "'")) {
-      while (rs.next()) {
-        owners.add(rs.getString(1) + "/" + rs.getString(2));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    return owners;
-  }
-
-  private static void execute(String... statements) {
-    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      for (String sql : statements) {
-        s.execute(sql);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return PostgresTestDatabase.shared()
+        .column(
+            "SELECT tenant_id || '/' || user_id FROM inbox_items WHERE notification_id = '"
+                + notificationId
+                + "'");
   }
 
   private <T> List<T> committed(Class<T> type, Predicate<T> filter) {
@@ -451,17 +427,6 @@ class NotificationServiceIT {
 
   private static boolean isFor(InboxItemCreated event, NotificationRequested request) {
     return event.getNotificationId().equals(request.getRequestId());
-  }
-
-  private static long count(String sql) {
-    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
-        Statement s = c.createStatement();
-        var rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private <T> List<T> recordsOf(String topic, Class<T> type, Predicate<T> filter, int atLeast) {

@@ -7,27 +7,22 @@ import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.notification.TestApi;
 import io.herald.notification.TestRequests;
-import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -35,7 +30,6 @@ import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Preferences through the HTTP API and their effect on a real fan-out: the most specific level
@@ -48,26 +42,28 @@ import org.springframework.web.reactive.function.client.WebClient;
 class PreferencesIT {
 
   private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-  private static final ParameterizedTypeReference<Map<String, Object>> JSON =
-      new ParameterizedTypeReference<>() {};
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
-    registry.add("herald.security.jwt-secret", () -> SECRET);
-    PostgresTestDatabase.shared().register(registry);
+    TestApi.register(registry, SECRET);
   }
 
   @LocalServerPort int port;
+  private TestApi api;
   @Autowired EmbeddedKafkaBroker broker;
 
   private final String tenant = "t-" + UUID.randomUUID();
+
+  @BeforeEach
+  void client() {
+    api = new TestApi(port, SECRET);
+  }
 
   @Test
   void shouldDeliverByTheMostSpecificLevelAndAlwaysDeliverCriticalCategories() throws Exception {
     String admin = token("root", "admin");
     assertThat(
-            call(
+            api.call(
                     HttpMethod.PUT,
                     "/api/preferences/tenant",
                     admin,
@@ -100,18 +96,19 @@ class PreferencesIT {
             });
     assertThat(inboxOf(marketing)).containsExactlyInAnyOrder("ann", "ben", "cat");
     assertThat(
-            rows(
-                "SELECT user_id || ':' || channel || ':' || reason FROM delivery_outcomes"
-                    + " WHERE notification_id = '"
-                    + marketing.getRequestId()
-                    + "'"))
+            PostgresTestDatabase.shared()
+                .column(
+                    "SELECT user_id || ':' || channel || ':' || reason FROM delivery_outcomes"
+                        + " WHERE notification_id = '"
+                        + marketing.getRequestId()
+                        + "'"))
         .containsExactlyInAnyOrder(
             "ben:EMAIL:opted-out", "dan:EMAIL:opted-out", "dan:IN_APP:opted-out");
   }
 
   @Test
   void shouldShowCriticalCategoriesAndTheEffectiveChoiceToTheUser() {
-    call(
+    api.call(
         HttpMethod.PUT,
         "/api/preferences/tenant",
         token("root", "admin"),
@@ -119,7 +116,7 @@ class PreferencesIT {
     put("eve", "{\"channels\":{\"WHATSAPP\":false},\"categories\":{\"news\":{\"PUSH\":true}}}");
 
     Map<String, Object> mine =
-        call(HttpMethod.GET, "/api/preferences/me", token("eve"), null).getBody();
+        api.call(HttpMethod.GET, "/api/preferences/me", token("eve"), null).getBody();
 
     assertThat(mine.get("channels")).isEqualTo(Map.of("WHATSAPP", false));
     Map<String, Map<String, Object>> effective =
@@ -135,14 +132,14 @@ class PreferencesIT {
 
   @Test
   void shouldAnswerProblemsForUnknownCategoriesChannelsCriticalOptOutAndNonAdmins() {
-    call(
+    api.call(
         HttpMethod.PUT,
         "/api/preferences/tenant",
         token("root", "admin"),
         "{\"categories\":{\"security\":{\"critical\":true}}}");
 
     ResponseEntity<Map<String, Object>> bad =
-        call(
+        api.call(
             HttpMethod.PUT,
             "/api/preferences/me",
             token("eve"),
@@ -157,15 +154,15 @@ class PreferencesIT {
         .containsExactlyInAnyOrder(
             "channels.SMS", "categories.gossip", "categories.security.EMAIL");
     ResponseEntity<Map<String, Object>> notAdmin =
-        call(HttpMethod.PUT, "/api/preferences/tenant", token("eve"), "{\"categories\":{}}");
+        api.call(HttpMethod.PUT, "/api/preferences/tenant", token("eve"), "{\"categories\":{}}");
     assertThat(notAdmin.getStatusCode().value()).isEqualTo(403);
     assertThat(
-            call(HttpMethod.GET, "/api/preferences/tenant", token("eve"), null)
+            api.call(HttpMethod.GET, "/api/preferences/tenant", token("eve"), null)
                 .getStatusCode()
                 .value())
         .isEqualTo(403);
     ResponseEntity<Map<String, Object>> badChannel =
-        call(
+        api.call(
             HttpMethod.PUT,
             "/api/preferences/tenant",
             token("root", "admin"),
@@ -177,7 +174,7 @@ class PreferencesIT {
 
   @Test
   void shouldKeepEachTenantsPreferencesToItself() {
-    call(
+    api.call(
         HttpMethod.PUT,
         "/api/preferences/tenant",
         token("root", "admin"),
@@ -185,11 +182,11 @@ class PreferencesIT {
     String otherAdmin = TestTokens.issue(SECRET, "other-" + tenant, "root", "admin");
 
     Map<String, Object> other =
-        call(HttpMethod.GET, "/api/preferences/tenant", otherAdmin, null).getBody();
+        api.call(HttpMethod.GET, "/api/preferences/tenant", otherAdmin, null).getBody();
 
     assertThat((Map<?, ?>) other.get("categories")).isEmpty();
     ResponseEntity<Map<String, Object>> foreign =
-        call(
+        api.call(
             HttpMethod.PUT,
             "/api/preferences/me",
             TestTokens.issue(SECRET, "other-" + tenant, "eve"),
@@ -199,13 +196,15 @@ class PreferencesIT {
 
   private void put(String user, String json) {
     assertThat(
-            call(HttpMethod.PUT, "/api/preferences/me", token(user), json).getStatusCode().value())
+            api.call(HttpMethod.PUT, "/api/preferences/me", token(user), json)
+                .getStatusCode()
+                .value())
         .isEqualTo(200);
   }
 
   private void registerSubscribers(String... users) {
     for (String user : users) {
-      call(
+      api.call(
           HttpMethod.PUT,
           "/api/subscribers/" + user,
           token("root", "admin"),
@@ -215,7 +214,10 @@ class PreferencesIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                rows("SELECT user_id FROM subscribers WHERE tenant_id = '" + tenant + "'").size()
+                PostgresTestDatabase.shared()
+                        .column(
+                            "SELECT user_id FROM subscribers WHERE tenant_id = '" + tenant + "'")
+                        .size()
                     == users.length);
   }
 
@@ -255,32 +257,6 @@ class PreferencesIT {
         .stream()
         .map(InboxItemCreated::getUserId)
         .toList();
-  }
-
-  private ResponseEntity<Map<String, Object>> call(
-      HttpMethod method, String path, String token, String json) {
-    WebClient.RequestBodySpec request =
-        WebClient.create("http://127.0.0.1:" + port)
-            .method(method)
-            .uri(path)
-            .header("Authorization", "Bearer " + token);
-    WebClient.RequestHeadersSpec<?> spec =
-        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
-    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
-  }
-
-  private static List<String> rows(String sql) {
-    List<String> values = new ArrayList<>();
-    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        values.add(rs.getString(1));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    return values;
   }
 
   private String token(String user, String... roles) {

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.ContactPointInvalid;
 import io.herald.events.v1.SubscriberUpdated;
-import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.notification.TestApi;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
@@ -19,11 +19,11 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -31,7 +31,6 @@ import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The subscriber store's two ways in — the HTTP API and the compacted topic — against a real
@@ -45,27 +44,29 @@ import org.springframework.web.reactive.function.client.WebClient;
 class SubscribersIT {
 
   private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-  private static final ParameterizedTypeReference<Map<String, Object>> JSON =
-      new ParameterizedTypeReference<>() {};
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
-    registry.add("herald.security.jwt-secret", () -> SECRET);
-    PostgresTestDatabase.shared().register(registry);
+    TestApi.register(registry, SECRET);
   }
 
   @LocalServerPort int port;
+  private TestApi api;
   @Autowired EmbeddedKafkaBroker broker;
 
   private final String tenant = "t-" + UUID.randomUUID();
+
+  @BeforeEach
+  void client() {
+    api = new TestApi(port, SECRET);
+  }
 
   @Test
   void shouldCreateReadPatchPageAndDeleteSubscribersThroughTheApi() {
     String admin = token(tenant, "root", "admin");
 
     assertThat(
-            call(
+            api.call(
                     HttpMethod.PUT,
                     "/api/subscribers/bob",
                     admin,
@@ -78,8 +79,8 @@ class SubscribersIT {
                 .getStatusCode()
                 .value())
         .isEqualTo(202);
-    call(HttpMethod.PUT, "/api/subscribers/amy", admin, "{\"roles\":[\"viewer\"]}");
-    call(HttpMethod.PUT, "/api/subscribers/cid", admin, "{\"roles\":[\"editor\"]}");
+    api.call(HttpMethod.PUT, "/api/subscribers/amy", admin, "{\"roles\":[\"viewer\"]}");
+    api.call(HttpMethod.PUT, "/api/subscribers/cid", admin, "{\"roles\":[\"editor\"]}");
 
     Map<String, Object> bob = awaitStatus("/api/subscribers/bob", admin, 200).getBody();
     assertThat(bob)
@@ -90,52 +91,56 @@ class SubscribersIT {
         .containsEntry("timeZone", "Europe/Lisbon");
     assertThat((List<?>) bob.get("pushContacts")).hasSize(2);
 
-    call(
+    api.call(
         HttpMethod.PATCH,
         "/api/subscribers/bob",
         admin,
         "{\"phone\":null,\"locale\":\"pt\",\"pushContacts\":[{\"platform\":\"FCM\",\"token\":\"fcm-2\"}]}");
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> "pt".equals(get("/api/subscribers/bob", admin).getBody().get("locale")));
-    Map<String, Object> patched = get("/api/subscribers/bob", admin).getBody();
+        .until(() -> "pt".equals(api.get("/api/subscribers/bob", admin).getBody().get("locale")));
+    Map<String, Object> patched = api.get("/api/subscribers/bob", admin).getBody();
     assertThat(patched).containsEntry("email", "bob@acme.example").containsEntry("phone", null);
     assertThat((List<?>) patched.get("pushContacts")).hasSize(1);
 
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> get("/api/subscribers/cid", admin).getStatusCode().value() == 200);
-    Map<String, Object> first = get("/api/subscribers?limit=2", admin).getBody();
+        .until(() -> api.get("/api/subscribers/cid", admin).getStatusCode().value() == 200);
+    Map<String, Object> first = api.get("/api/subscribers?limit=2", admin).getBody();
     assertThat((List<Map<String, Object>>) first.get("items"))
         .extracting(m -> m.get("userId"))
         .containsExactly("amy", "bob");
     Map<String, Object> second =
-        get("/api/subscribers?limit=2&cursor=" + first.get("nextCursor"), admin).getBody();
+        api.get("/api/subscribers?limit=2&cursor=" + first.get("nextCursor"), admin).getBody();
     assertThat((List<Map<String, Object>>) second.get("items"))
         .extracting(m -> m.get("userId"))
         .containsExactly("cid");
     assertThat(second.get("nextCursor")).isNull();
     assertThat(
             (List<Map<String, Object>>)
-                get("/api/subscribers?role=editor", admin).getBody().get("items"))
+                api.get("/api/subscribers?role=editor", admin).getBody().get("items"))
         .extracting(m -> m.get("userId"))
         .containsExactly("bob", "cid");
 
-    assertThat(call(HttpMethod.DELETE, "/api/subscribers/bob", admin, null).getStatusCode().value())
+    assertThat(
+            api.call(HttpMethod.DELETE, "/api/subscribers/bob", admin, null)
+                .getStatusCode()
+                .value())
         .isEqualTo(202);
     awaitStatus("/api/subscribers/bob", admin, 404);
     assertThat(
-            count(
-                "SELECT count(*) FROM push_contacts WHERE tenant_id = '"
-                    + tenant
-                    + "' AND user_id = 'bob'"))
+            PostgresTestDatabase.shared()
+                .count(
+                    "SELECT count(*) FROM push_contacts WHERE tenant_id = '"
+                        + tenant
+                        + "' AND user_id = 'bob'"))
         .isZero();
   }
 
   @Test
   void shouldRejectAnInvalidProfileWithAProblemNamingEveryField() {
     ResponseEntity<Map<String, Object>> response =
-        call(
+        api.call(
             HttpMethod.PUT,
             "/api/subscribers/bob",
             token(tenant, "root", "admin"),
@@ -163,42 +168,45 @@ class SubscribersIT {
   @Test
   void shouldLetAUserChangeTheirOwnContactPointsButNotTheirRolesNorOthers() {
     String admin = token(tenant, "root", "admin");
-    call(HttpMethod.PUT, "/api/subscribers/eve", admin, "{\"roles\":[\"viewer\"]}");
-    call(HttpMethod.PUT, "/api/subscribers/bob", admin, "{\"roles\":[\"viewer\"]}");
+    api.call(HttpMethod.PUT, "/api/subscribers/eve", admin, "{\"roles\":[\"viewer\"]}");
+    api.call(HttpMethod.PUT, "/api/subscribers/bob", admin, "{\"roles\":[\"viewer\"]}");
     String eve = token(tenant, "eve");
     awaitStatus("/api/subscribers/eve", eve, 200);
 
     assertThat(
-            call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"email\":\"eve@x.example\"}")
+            api.call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"email\":\"eve@x.example\"}")
                 .getStatusCode()
                 .value())
         .isEqualTo(202);
     ResponseEntity<Map<String, Object>> promote =
-        call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"roles\":[\"admin\"]}");
+        api.call(HttpMethod.PATCH, "/api/subscribers/eve", eve, "{\"roles\":[\"admin\"]}");
     assertThat(promote.getStatusCode().value()).isEqualTo(403);
     assertThat(promote.getBody()).containsEntry("type", "https://herald.dev/problems/forbidden");
-    assertThat(get("/api/subscribers/bob", eve).getStatusCode().value()).isEqualTo(403);
-    assertThat(get("/api/subscribers", eve).getStatusCode().value()).isEqualTo(403);
-    assertThat(call(HttpMethod.DELETE, "/api/subscribers/eve", eve, null).getStatusCode().value())
+    assertThat(api.get("/api/subscribers/bob", eve).getStatusCode().value()).isEqualTo(403);
+    assertThat(api.get("/api/subscribers", eve).getStatusCode().value()).isEqualTo(403);
+    assertThat(
+            api.call(HttpMethod.DELETE, "/api/subscribers/eve", eve, null).getStatusCode().value())
         .isEqualTo(403);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
-            () -> "eve@x.example".equals(get("/api/subscribers/eve", eve).getBody().get("email")));
-    assertThat(get("/api/subscribers/eve", eve).getBody())
+            () ->
+                "eve@x.example"
+                    .equals(api.get("/api/subscribers/eve", eve).getBody().get("email")));
+    assertThat(api.get("/api/subscribers/eve", eve).getBody())
         .containsEntry("roles", List.of("viewer"));
   }
 
   @Test
   void shouldNeverShowOneTenantsSubscribersToAnother() {
-    call(HttpMethod.PUT, "/api/subscribers/bob", token(tenant, "root", "admin"), "{}");
+    api.call(HttpMethod.PUT, "/api/subscribers/bob", token(tenant, "root", "admin"), "{}");
     awaitStatus("/api/subscribers/bob", token(tenant, "root", "admin"), 200);
     String otherAdmin = token("other-" + tenant, "root", "admin");
 
-    assertThat(get("/api/subscribers/bob", otherAdmin).getStatusCode().value()).isEqualTo(404);
-    assertThat((List<?>) get("/api/subscribers", otherAdmin).getBody().get("items")).isEmpty();
+    assertThat(api.get("/api/subscribers/bob", otherAdmin).getStatusCode().value()).isEqualTo(404);
+    assertThat((List<?>) api.get("/api/subscribers", otherAdmin).getBody().get("items")).isEmpty();
     assertThat(
-            call(
+            api.call(
                     HttpMethod.PATCH,
                     "/api/subscribers/bob",
                     otherAdmin,
@@ -207,7 +215,7 @@ class SubscribersIT {
                 .value())
         .isEqualTo(404);
     assertThat(
-            call(HttpMethod.DELETE, "/api/subscribers/bob", otherAdmin, null)
+            api.call(HttpMethod.DELETE, "/api/subscribers/bob", otherAdmin, null)
                 .getStatusCode()
                 .value())
         .isEqualTo(404);
@@ -237,7 +245,7 @@ class SubscribersIT {
                         .findFirst(),
                 java.util.Optional::isPresent)
             .orElseThrow();
-    assertThat(get("/api/subscribers/bad", admin).getStatusCode().value()).isEqualTo(404);
+    assertThat(api.get("/api/subscribers/bad", admin).getStatusCode().value()).isEqualTo(404);
     assertThat(
             new String(
                 dead.headers().lastHeader("kafka_dlt-exception-message").value(),
@@ -251,13 +259,13 @@ class SubscribersIT {
           .get();
     }
     awaitStatus("/api/subscribers/ann", admin, 404);
-    assertThat(get("/api/subscribers/zoe", admin).getStatusCode().value()).isEqualTo(200);
+    assertThat(api.get("/api/subscribers/zoe", admin).getStatusCode().value()).isEqualTo(200);
   }
 
   @Test
   void shouldRemoveOnlyTheContactPointAProviderReportedInvalid() throws Exception {
     String admin = token(tenant, "root", "admin");
-    call(
+    api.call(
         HttpMethod.PUT,
         "/api/subscribers/bob",
         admin,
@@ -276,7 +284,7 @@ class SubscribersIT {
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
-              Map<String, Object> bob = get("/api/subscribers/bob", admin).getBody();
+              Map<String, Object> bob = api.get("/api/subscribers/bob", admin).getBody();
               assertThat(bob.get("email")).isNull();
               assertThat((List<Map<String, Object>>) bob.get("pushContacts"))
                   .extracting(c -> c.get("token"))
@@ -319,34 +327,7 @@ class SubscribersIT {
   private ResponseEntity<Map<String, Object>> awaitStatus(String path, String token, int status) {
     return await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> get(path, token), r -> r.getStatusCode().value() == status);
-  }
-
-  private ResponseEntity<Map<String, Object>> get(String path, String token) {
-    return call(HttpMethod.GET, path, token, null);
-  }
-
-  private ResponseEntity<Map<String, Object>> call(
-      HttpMethod method, String path, String token, String json) {
-    WebClient.RequestBodySpec request =
-        WebClient.create("http://127.0.0.1:" + port)
-            .method(method)
-            .uri(path)
-            .header("Authorization", "Bearer " + token);
-    WebClient.RequestHeadersSpec<?> spec =
-        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
-    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
-  }
-
-  private static long count(String sql) {
-    try (var c = PostgresTestDatabase.shared().dataSource().getConnection();
-        var s = c.createStatement();
-        var rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
+        .until(() -> api.get(path, token), r -> r.getStatusCode().value() == status);
   }
 
   private static String token(String tenant, String user, String... roles) {

@@ -8,35 +8,28 @@ import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
+import io.herald.notification.TestApi;
 import io.herald.notification.TestRequests;
-import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Templates through the HTTP API and in a real fan-out: versions, locale fallback, HTML escaping of
@@ -50,20 +43,22 @@ import org.springframework.web.reactive.function.client.WebClient;
 class TemplatesIT {
 
   private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-  private static final ParameterizedTypeReference<Object> JSON =
-      new ParameterizedTypeReference<>() {};
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
-    registry.add("herald.security.jwt-secret", () -> SECRET);
-    PostgresTestDatabase.shared().register(registry);
+    TestApi.register(registry, SECRET);
   }
 
   @LocalServerPort int port;
+  private TestApi api;
   @Autowired EmbeddedKafkaBroker broker;
 
   private final String tenant = "t-" + UUID.randomUUID();
+
+  @BeforeEach
+  void client() {
+    api = new TestApi(port, SECRET);
+  }
 
   @Test
   void shouldRenderInTheRecipientsLocaleWithFallbackEscapingOnlyEmailHtml() throws Exception {
@@ -158,69 +153,75 @@ class TemplatesIT {
                 .getStatusCode()
                 .value())
         .isEqualTo(201);
-    ResponseEntity<Object> second =
+    ResponseEntity<Map<String, Object>> second =
         save(
             "promo",
             "PUSH",
             "en",
             "{\"parts\":{\"title\":\"v2 {{x}}\",\"body\":\"b\"},\"sample\":{\"x\":\"1\"}}");
-    assertThat(body(second)).containsEntry("version", 2);
-    assertThat(body(call(HttpMethod.GET, "/api/templates/promo/PUSH/en?version=1", admin, null)))
+    assertThat(second.getBody()).containsEntry("version", 2);
+    assertThat(
+            api.call(HttpMethod.GET, "/api/templates/promo/PUSH/en?version=1", admin, null)
+                .getBody())
         .containsEntry("version", 1);
     assertThat(
             (Map<String, Object>)
-                body(call(HttpMethod.GET, "/api/templates/promo/PUSH/en", admin, null))
+                api.call(HttpMethod.GET, "/api/templates/promo/PUSH/en", admin, null)
+                    .getBody()
                     .get("parts"))
         .containsEntry("title", "v2 {{x}}");
 
-    ResponseEntity<Object> unclosed =
+    ResponseEntity<Map<String, Object>> unclosed =
         save("promo", "PUSH", "en", "{\"parts\":{\"title\":\"{{#items}}open\",\"body\":\"b\"}}");
     assertThat(unclosed.getStatusCode().value()).isEqualTo(422);
-    assertThat(body(unclosed))
+    assertThat(unclosed.getBody())
         .containsEntry("type", "https://herald.dev/problems/template-invalid");
-    assertThat((List<Map<String, String>>) body(unclosed).get("errors"))
+    assertThat((List<Map<String, String>>) unclosed.getBody().get("errors"))
         .extracting(e -> e.get("field"))
         .containsExactly("parts.title");
-    ResponseEntity<Object> missingVariable =
+    ResponseEntity<Map<String, Object>> missingVariable =
         save(
             "promo",
             "PUSH",
             "en",
             "{\"parts\":{\"title\":\"{{who}}\",\"body\":\"b\"},\"sample\":{}}");
     assertThat(missingVariable.getStatusCode().value()).isEqualTo(422);
-    assertThat((String) body(missingVariable).get("detail")).contains("who");
+    assertThat((String) missingVariable.getBody().get("detail")).contains("who");
 
-    ResponseEntity<Object> wrongParts =
+    ResponseEntity<Map<String, Object>> wrongParts =
         save("promo", "EMAIL", "en", "{\"parts\":{\"title\":\"x\"}}");
     assertThat(wrongParts.getStatusCode().value()).isEqualTo(400);
-    assertThat((List<Map<String, String>>) body(wrongParts).get("errors"))
+    assertThat((List<Map<String, String>>) wrongParts.getBody().get("errors"))
         .extracting(e -> e.get("field"))
         .containsExactlyInAnyOrder("parts.subject", "parts.text", "parts.title");
     assertThat(save("promo", "FAX", "en", "{\"parts\":{}}").getStatusCode().value()).isEqualTo(400);
     assertThat(
-            call(HttpMethod.PUT, "/api/templates/promo/PUSH/en", token("eve"), "{\"parts\":{}}")
+            api.call(HttpMethod.PUT, "/api/templates/promo/PUSH/en", token("eve"), "{\"parts\":{}}")
                 .getStatusCode()
                 .value())
         .isEqualTo(403);
     String otherAdmin = TestTokens.issue(SECRET, "other-" + tenant, "root", "admin");
     assertThat(
-            call(HttpMethod.GET, "/api/templates/promo/PUSH/en", otherAdmin, null)
+            api.call(HttpMethod.GET, "/api/templates/promo/PUSH/en", otherAdmin, null)
                 .getStatusCode()
                 .value())
         .isEqualTo(404);
     assertThat(
             (List<?>)
-                body(call(HttpMethod.GET, "/api/templates", otherAdmin, null)).get("templates"))
+                api.call(HttpMethod.GET, "/api/templates", otherAdmin, null)
+                    .getBody()
+                    .get("templates"))
         .isEmpty();
     assertThat(
-            call(HttpMethod.DELETE, "/api/templates/promo/PUSH/en", otherAdmin, null)
+            api.call(HttpMethod.DELETE, "/api/templates/promo/PUSH/en", otherAdmin, null)
                 .getStatusCode()
                 .value())
         .isEqualTo(404);
   }
 
-  private ResponseEntity<Object> save(String key, String channel, String locale, String json) {
-    return call(
+  private ResponseEntity<Map<String, Object>> save(
+      String key, String channel, String locale, String json) {
+    return api.call(
         HttpMethod.PUT,
         "/api/templates/" + key + "/" + channel + "/" + locale,
         token("root", "admin"),
@@ -228,7 +229,7 @@ class TemplatesIT {
   }
 
   private void subscriber(String user, String locale) {
-    call(
+    api.call(
         HttpMethod.PUT,
         "/api/subscribers/" + user,
         token("root", "admin"),
@@ -237,11 +238,13 @@ class TemplatesIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                !rows("SELECT user_id FROM subscribers WHERE tenant_id = '"
-                        + tenant
-                        + "' AND user_id = '"
-                        + user
-                        + "'")
+                !PostgresTestDatabase.shared()
+                    .column(
+                        "SELECT user_id FROM subscribers WHERE tenant_id = '"
+                            + tenant
+                            + "' AND user_id = '"
+                            + user
+                            + "'")
                     .isEmpty());
   }
 
@@ -285,40 +288,11 @@ class TemplatesIT {
   }
 
   private List<String> outcomes(NotificationRequested request) {
-    return rows(
-        "SELECT channel || ':' || outcome || ':' || reason FROM delivery_outcomes WHERE notification_id = '"
-            + request.getRequestId()
-            + "'");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> body(ResponseEntity<Object> response) {
-    return (Map<String, Object>) response.getBody();
-  }
-
-  private ResponseEntity<Object> call(HttpMethod method, String path, String token, String json) {
-    WebClient.RequestBodySpec request =
-        WebClient.create("http://127.0.0.1:" + port)
-            .method(method)
-            .uri(path)
-            .header("Authorization", "Bearer " + token);
-    WebClient.RequestHeadersSpec<?> spec =
-        json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
-    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
-  }
-
-  private static List<String> rows(String sql) {
-    List<String> values = new ArrayList<>();
-    try (Connection c = PostgresTestDatabase.shared().dataSource().getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        values.add(rs.getString(1));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    return values;
+    return PostgresTestDatabase.shared()
+        .column(
+            "SELECT channel || ':' || outcome || ':' || reason FROM delivery_outcomes WHERE notification_id = '"
+                + request.getRequestId()
+                + "'");
   }
 
   private String token(String user, String... roles) {

@@ -3,6 +3,12 @@ package io.herald.support.testing;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -66,6 +72,38 @@ public final class PostgresTestDatabase {
   /** The server's port on 127.0.0.1, for a service started as a separate process. */
   public int port() {
     return postgres.getPort();
+  }
+
+  /** The first column of every row the query returns, as text. */
+  public List<String> column(String sql) {
+    List<String> values = new ArrayList<>();
+    try (Connection c = dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rows = s.executeQuery(sql)) {
+      while (rows.next()) {
+        values.add(rows.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("query failed: " + sql, e);
+    }
+    return values;
+  }
+
+  /** The single number a {@code SELECT count(*) ...} returns. */
+  public long count(String sql) {
+    return Long.parseLong(column(sql).get(0));
+  }
+
+  /** Runs the statements in order, e.g. to set up rows a test needs. */
+  public void execute(String... statements) {
+    try (Connection c = dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Direct JDBC access, for assertions on stored rows. */
