@@ -7,57 +7,23 @@ import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationRequested;
-import io.herald.notification.TestApi;
+import io.herald.notification.ApiIntegrationTest;
 import io.herald.notification.TestRequests;
-import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Preferences through the HTTP API and their effect on a real fan-out: the most specific level
  * wins, critical categories always arrive, and every delivery not made is recorded with its reason.
  */
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
-@EmbeddedKafka(partitions = 1)
-class PreferencesIT {
-
-  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    TestApi.register(registry, SECRET);
-  }
-
-  @LocalServerPort int port;
-  private TestApi api;
-  @Autowired EmbeddedKafkaBroker broker;
-
-  private final String tenant = "t-" + UUID.randomUUID();
-
-  @BeforeEach
-  void client() {
-    api = new TestApi(port, SECRET);
-  }
+class PreferencesIT extends ApiIntegrationTest {
 
   @Test
   void shouldDeliverByTheMostSpecificLevelAndAlwaysDeliverCriticalCategories() throws Exception {
@@ -228,38 +194,15 @@ class PreferencesIT {
     return r;
   }
 
-  private void send(NotificationRequested... requests) throws Exception {
-    try (KafkaProducer<String, Object> producer =
-        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
-      for (NotificationRequested r : requests) {
-        producer.send(new ProducerRecord<>("notification.requests.v1", r.getRequestId(), r)).get();
-      }
-    }
+  private String token(String user, String... roles) {
+    return TestTokens.issue(SECRET, tenant, user, roles);
   }
 
   private List<String> emailsTo(NotificationRequested request) {
-    return KafkaTestClients.readAllValues(
-            broker.getBrokersAsString(),
-            "notification.email.v1",
-            EmailDeliveryRequested.class,
-            e -> e.getNotificationId().equals(request.getRequestId()))
-        .stream()
-        .map(EmailDeliveryRequested::getUserId)
-        .toList();
+    return emails(request).stream().map(EmailDeliveryRequested::getUserId).toList();
   }
 
   private List<String> inboxOf(NotificationRequested request) {
-    return KafkaTestClients.readAllValues(
-            broker.getBrokersAsString(),
-            "notification.inbox.v1",
-            InboxItemCreated.class,
-            e -> e.getNotificationId().equals(request.getRequestId()))
-        .stream()
-        .map(InboxItemCreated::getUserId)
-        .toList();
-  }
-
-  private String token(String user, String... roles) {
-    return TestTokens.issue(SECRET, tenant, user, roles);
+    return inboxEvents(request).stream().map(InboxItemCreated::getUserId).toList();
   }
 }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.ContactPointInvalid;
 import io.herald.events.v1.SubscriberUpdated;
-import io.herald.notification.TestApi;
+import io.herald.notification.ApiIntegrationTest;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
@@ -19,47 +19,17 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The subscriber store's two ways in — the HTTP API and the compacted topic — against a real
  * broker, registry and PostgreSQL: validation, roles, tenant isolation, tombstones, dead letters
  * and the removal of invalid contact points.
  */
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
-@EmbeddedKafka(partitions = 1)
-class SubscribersIT {
-
-  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    TestApi.register(registry, SECRET);
-  }
-
-  @LocalServerPort int port;
-  private TestApi api;
-  @Autowired EmbeddedKafkaBroker broker;
-
-  private final String tenant = "t-" + UUID.randomUUID();
-
-  @BeforeEach
-  void client() {
-    api = new TestApi(port, SECRET);
-  }
+class SubscribersIT extends ApiIntegrationTest {
 
   @Test
   void shouldCreateReadPatchPageAndDeleteSubscribersThroughTheApi() {

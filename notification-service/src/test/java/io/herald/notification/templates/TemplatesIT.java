@@ -8,57 +8,23 @@ import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
-import io.herald.notification.TestApi;
+import io.herald.notification.ApiIntegrationTest;
 import io.herald.notification.TestRequests;
-import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Templates through the HTTP API and in a real fan-out: versions, locale fallback, HTML escaping of
  * e-mail HTML only, loops and conditionals, a missing variable failing one delivery, and the
  * problems a bad template gets.
  */
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
-@EmbeddedKafka(partitions = 1)
-class TemplatesIT {
-
-  private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
-
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    TestApi.register(registry, SECRET);
-  }
-
-  @LocalServerPort int port;
-  private TestApi api;
-  @Autowired EmbeddedKafkaBroker broker;
-
-  private final String tenant = "t-" + UUID.randomUUID();
-
-  @BeforeEach
-  void client() {
-    api = new TestApi(port, SECRET);
-  }
+class TemplatesIT extends ApiIntegrationTest {
 
   @Test
   void shouldRenderInTheRecipientsLocaleWithFallbackEscapingOnlyEmailHtml() throws Exception {
@@ -110,7 +76,9 @@ class TemplatesIT {
     assertThat(bob.getSubject()).isEqualTo("Hello <b>Ana & co</b>");
     assertThat(bob.getHtmlBody()).isNull();
     List<InboxItemCreated> inbox =
-        await().atMost(Duration.ofSeconds(30)).until(() -> inbox(request), i -> i.size() == 2);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> inboxEvents(request), i -> i.size() == 2);
     assertThat(inbox)
         .extracting(InboxItemCreated::getTitle)
         .containsOnly("Welcome <b>Ana & co</b>");
@@ -260,31 +228,6 @@ class TemplatesIT {
       r.setChannels(List.of(Channel.EMAIL));
     }
     return r;
-  }
-
-  private void send(NotificationRequested... requests) throws Exception {
-    try (KafkaProducer<String, Object> producer =
-        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
-      for (NotificationRequested r : requests) {
-        producer.send(new ProducerRecord<>("notification.requests.v1", r.getRequestId(), r)).get();
-      }
-    }
-  }
-
-  private List<EmailDeliveryRequested> emails(NotificationRequested request) {
-    return KafkaTestClients.readAllValues(
-        broker.getBrokersAsString(),
-        "notification.email.v1",
-        EmailDeliveryRequested.class,
-        e -> e.getNotificationId().equals(request.getRequestId()));
-  }
-
-  private List<InboxItemCreated> inbox(NotificationRequested request) {
-    return KafkaTestClients.readAllValues(
-        broker.getBrokersAsString(),
-        "notification.inbox.v1",
-        InboxItemCreated.class,
-        e -> e.getNotificationId().equals(request.getRequestId()));
   }
 
   private List<String> outcomes(NotificationRequested request) {
