@@ -306,6 +306,7 @@ class FanOut {
                     .setTextBody(c.part("text"))
                     .setHtmlBody(c.part("html"))
                     .setCategory(n.category())
+                    .setCritical(preferences.critical(n.tenantId(), n.category()))
                     .build());
           }
           case WHATSAPP -> {

@@ -2,29 +2,18 @@ package io.herald.notification.fanout;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.herald.notification.subscribers.AudienceRepository;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import org.springframework.util.backoff.ExponentialBackOff;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -63,24 +52,8 @@ class FanOutConfiguration {
 
   @Bean
   FanOutKafka fanOutKafka(ProducerFactory<Object, Object> base, FanOutProperties properties) {
-    Map<String, Object> config = new HashMap<>(base.getConfigurationProperties());
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    config.put(
-        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-        (int) properties.transactionTimeout().toMillis());
-    Map<Class<?>, Serializer<?>> serializers = new LinkedHashMap<>();
-    // Dead letters of undecodable records keep their original bytes.
-    serializers.put(byte[].class, new ByteArraySerializer());
-    serializers.put(SpecificRecord.class, new AvroKafkaSerializer<>());
-    DefaultKafkaProducerFactory<String, Object> factory =
-        new DefaultKafkaProducerFactory<>(
-            config, new StringSerializer(), new DelegatingByTypeSerializer(serializers, true));
-    // Stable per instance, so that a restarted instance fences its predecessor's open
-    // transactions at once instead of waiting for the broker's transaction timeout.
-    factory.setTransactionIdPrefix(properties.instanceId() + "-fanout-");
-    return new FanOutKafka(factory);
+    return new FanOutKafka(
+        base, properties.instanceId() + "-fanout-", properties.transactionTimeout());
   }
 
   @Bean

@@ -92,6 +92,11 @@ public class PreferenceReader {
     private final Map<List<String>, Boolean> tenantDefaults = new HashMap<>();
     private final Map<List<String>, Boolean> users = new HashMap<>();
 
+    /** Whether the tenant marked the category critical (it bypasses opt-outs). */
+    public boolean critical(String tenantId, String category) {
+      return critical.contains(List.of(tenantId, category));
+    }
+
     public boolean allows(String tenantId, String userId, String category, Channel channel) {
       if (critical.isEmpty() && tenantDefaults.isEmpty() && users.isEmpty()) {
         return true;

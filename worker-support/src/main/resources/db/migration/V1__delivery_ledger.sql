@@ -1,4 +1,4 @@
--- E-mails the SMTP server accepted, so that a redelivered record is not sent again.
+-- Deliveries a provider accepted, so that a redelivered record is not sent again.
 CREATE TABLE delivery_ledger (
     delivery_id  TEXT        PRIMARY KEY,
     tenant_id    TEXT        NOT NULL,

@@ -1,0 +1,97 @@
+package io.herald.support.events;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.ContactPointInvalid;
+import io.herald.events.v1.DeliveryDelivered;
+import io.herald.events.v1.DeliveryFailed;
+import io.herald.events.v1.DeliveryRead;
+import io.herald.events.v1.DeliverySent;
+import java.time.Clock;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * Builds the events of {@code notification.delivery-status.v1}, each with its envelope (a fresh
+ * event id, the tenant, the time) and the ids of the delivery it is about.
+ *
+ * <p>Example: {@code events.sent(subject, "smtp", "<abc@mail>", 1)} for the first attempt that an
+ * SMTP server accepted.
+ */
+public final class DeliveryEvents {
+
+  /** The delivery an event is about. */
+  public record Subject(
+      String tenantId, String notificationId, String deliveryId, String userId, Channel channel) {}
+
+  private final Clock clock;
+
+  public DeliveryEvents(Clock clock) {
+    this.clock = clock;
+  }
+
+  public DeliverySent sent(
+      Subject subject, String provider, String providerMessageId, int attempt) {
+    DeliverySent event = envelope(new DeliverySent(), subject);
+    event.setProvider(provider);
+    event.setProviderMessageId(providerMessageId);
+    event.setAttempt(attempt);
+    return event;
+  }
+
+  /**
+   * @param retryable whether the failure was of a kind that a later attempt could overcome
+   * @param last whether no further attempt will be made
+   */
+  public DeliveryFailed failed(
+      Subject subject,
+      String errorCode,
+      String reason,
+      boolean retryable,
+      boolean last,
+      int attempt) {
+    DeliveryFailed event = envelope(new DeliveryFailed(), subject);
+    event.setErrorCode(errorCode);
+    event.setReason(reason);
+    event.setRetryable(retryable);
+    event.setFinal$(last);
+    event.setAttempt(attempt);
+    return event;
+  }
+
+  public DeliveryDelivered delivered(Subject subject, String providerMessageId) {
+    DeliveryDelivered event = envelope(new DeliveryDelivered(), subject);
+    event.setProviderMessageId(providerMessageId);
+    return event;
+  }
+
+  public DeliveryRead read(Subject subject) {
+    return envelope(new DeliveryRead(), subject);
+  }
+
+  public ContactPointInvalid contactPointInvalid(Subject subject, String contact, String reason) {
+    ContactPointInvalid event = envelope(new ContactPointInvalid(), subject);
+    event.setContact(contact);
+    event.setReason(reason);
+    return event;
+  }
+
+  private <R extends SpecificRecordBase> R envelope(R event, Subject subject) {
+    set(event, "eventId", UUID.randomUUID().toString());
+    set(event, "tenantId", subject.tenantId());
+    set(event, "occurredAt", clock.instant());
+    set(event, "deliveryId", subject.deliveryId());
+    set(event, "notificationId", subject.notificationId());
+    set(event, "userId", subject.userId());
+    set(event, "channel", subject.channel());
+    return event;
+  }
+
+  /** Envelope fields that an event type does not have (ContactPointInvalid has no delivery id). */
+  private static void set(SpecificRecordBase event, String field, Object value) {
+    Schema.Field f = event.getSchema().getField(field);
+    if (f != null) {
+      event.put(f.pos(), value);
+    }
+  }
+}
