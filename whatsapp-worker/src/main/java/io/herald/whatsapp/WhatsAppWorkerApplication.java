@@ -2,9 +2,11 @@ package io.herald.whatsapp;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** Delivers WhatsApp messages through the WhatsApp Cloud API. */
+/** Delivers the messages of {@code notification.whatsapp.v1} through the WhatsApp Cloud API. */
 @SpringBootApplication
+@ConfigurationPropertiesScan
 public class WhatsAppWorkerApplication {
 
   public static void main(String[] args) {

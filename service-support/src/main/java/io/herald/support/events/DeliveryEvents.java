@@ -20,9 +20,55 @@ import org.apache.avro.specific.SpecificRecordBase;
  */
 public final class DeliveryEvents {
 
-  /** The delivery an event is about. */
+  /**
+   * The delivery an event is about.
+   *
+   * <p>Providers that echo an opaque value back in their status callbacks (WhatsApp's {@code
+   * biz_opaque_callback_data}) get {@link #callbackData()}, so that a webhook can name the delivery
+   * without a lookup: {@code Subject.ofCallbackData(data, Channel.WHATSAPP)}.
+   */
   public record Subject(
-      String tenantId, String notificationId, String deliveryId, String userId, Channel channel) {}
+      String tenantId, String notificationId, String deliveryId, String userId, Channel channel) {
+
+    private static final String CALLBACK_VERSION = "h1";
+
+    /** {@code h1|tenant|notification|delivery|user}, each part percent-encoded. */
+    public String callbackData() {
+      return String.join(
+          "|",
+          CALLBACK_VERSION,
+          encode(tenantId),
+          encode(notificationId),
+          encode(deliveryId),
+          encode(userId));
+    }
+
+    /** The subject of {@link #callbackData()}, or empty when the value is not Herald's. */
+    public static java.util.Optional<Subject> ofCallbackData(String data, Channel channel) {
+      if (data == null) {
+        return java.util.Optional.empty();
+      }
+      String[] parts = data.split("\\|", -1);
+      if (parts.length != 5 || !CALLBACK_VERSION.equals(parts[0])) {
+        return java.util.Optional.empty();
+      }
+      try {
+        return java.util.Optional.of(
+            new Subject(
+                decode(parts[1]), decode(parts[2]), decode(parts[3]), decode(parts[4]), channel));
+      } catch (IllegalArgumentException e) {
+        return java.util.Optional.empty();
+      }
+    }
+
+    private static String encode(String part) {
+      return java.net.URLEncoder.encode(part, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static String decode(String part) {
+      return java.net.URLDecoder.decode(part, java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
 
   private final Clock clock;
 
