@@ -1,0 +1,76 @@
+package io.herald.push.delivery;
+
+import io.herald.worker.ProviderHttp;
+import io.herald.worker.WorkerProperties;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The push providers: FCM when a service account is configured, Web Push when VAPID keys are. */
+@Configuration(proxyBeanMethods = false)
+class PushConfiguration {
+
+  private static final String FCM_CONFIGURED =
+      "'${herald.push.fcm.service-account:}' != '' or '${herald.push.fcm.service-account-json:}' != ''";
+
+  @Bean
+  @ConditionalOnExpression(FCM_CONFIGURED)
+  ServiceAccount fcmServiceAccount(PushProperties properties, JsonMapper json) throws IOException {
+    PushProperties.Fcm fcm = properties.fcm();
+    String key =
+        fcm.serviceAccountJson() != null && !fcm.serviceAccountJson().isBlank()
+            ? fcm.serviceAccountJson()
+            : Files.readString(fcm.serviceAccount());
+    return ServiceAccount.parse(key, json);
+  }
+
+  @Bean
+  @ConditionalOnExpression(FCM_CONFIGURED)
+  GoogleAccessTokens googleAccessTokens(
+      ServiceAccount fcmServiceAccount, PushProperties properties, JsonMapper json) {
+    return new GoogleAccessTokens(
+        fcmServiceAccount,
+        properties.fcm().tokenUrl(),
+        ProviderHttp.client("google-oauth", fcmServiceAccount.tokenUri(), 4),
+        json,
+        Clock.systemUTC());
+  }
+
+  @Bean
+  @ConditionalOnExpression(FCM_CONFIGURED)
+  FcmProvider fcmProvider(
+      ServiceAccount fcmServiceAccount,
+      GoogleAccessTokens googleAccessTokens,
+      PushProperties properties,
+      WorkerProperties worker,
+      JsonMapper json) {
+    return new FcmProvider(
+        ProviderHttp.client(
+            FcmProvider.NAME,
+            properties.fcm().baseUrl(),
+            worker.provider(FcmProvider.NAME).maxConcurrency()),
+        googleAccessTokens,
+        fcmServiceAccount.projectId(),
+        json);
+  }
+
+  @Bean
+  @ConditionalOnExpression("'${herald.push.web-push.vapid-private-key:}' != ''")
+  WebPushProvider webPushProvider(
+      PushProperties properties, WorkerProperties worker, JsonMapper json)
+      throws GeneralSecurityException {
+    return new WebPushProvider(
+        ProviderHttp.client(
+            WebPushProvider.NAME,
+            "http://localhost",
+            worker.provider(WebPushProvider.NAME).maxConcurrency()),
+        properties.webPush(),
+        json,
+        Clock.systemUTC());
+  }
+}
