@@ -20,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * ./herald latency 20               POST-to-SSE latency of the running platform
  * ./herald bench pipeline 1000000   notification-service throughput, N single-recipient requests
  * ./herald bench fanout 100000      one request to a role of N users on three channels
+ * ./herald bench worker whatsapp    deliveries/s of one channel worker against a 20 ms simulator
+ * ./herald whatsapp-statuses        play Meta: signed delivered and read webhooks for sent messages
  * </pre>
  *
  * State lives in {@code .herald/} (or {@code HERALD_HOME}).
@@ -42,10 +44,13 @@ public final class HeraldLocal {
                 args.length > 1 ? Integer.parseInt(args[1]) : 20,
                 args.length > 2 ? Integer.parseInt(args[2]) : 3);
         case "bench" -> ThroughputBenchmark.run(Arrays.copyOfRange(args, 1, args.length));
+        case "whatsapp-statuses" ->
+            whatsAppStatuses(home, Arrays.copyOfRange(args, 1, args.length));
         default -> {
           System.err.println(
               "usage: ./herald [run | token USER [--tenant T] [--roles a,b] | latency [N] [WARMUP]"
-                  + " | bench pipeline|fanout [N] [RUNS]]");
+                  + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
+                  + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
         }
       }
@@ -79,6 +84,17 @@ public final class HeraldLocal {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static void whatsAppStatuses(Path home, String[] args) throws java.io.IOException {
+    Ports ports = Ports.defaults();
+    String simulators = "http://127.0.0.1:" + ports.simulators();
+    String secret = ProviderCredentials.in(home, simulators).get("whatsapp.app-secret");
+    List<String> statuses = args.length == 0 ? List.of("delivered", "read") : List.of(args);
+    int sent =
+        WhatsAppStatusSimulator.report(
+            simulators, "http://127.0.0.1:" + ports.gateway(), secret, statuses);
+    System.out.println("[herald] the gateway accepted " + sent + " signed status callbacks");
   }
 
   static String token(Path home, String[] args) {

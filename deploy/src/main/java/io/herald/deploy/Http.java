@@ -46,6 +46,36 @@ final class Http {
     }
   }
 
+  /** A POST of a body with the given headers (name, value, name, value, ...). */
+  static HttpResponse<String> post(String url, String body, String... headers) throws IOException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    try {
+      return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  static String get(String url) throws IOException {
+    try {
+      return CLIENT
+          .send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
   /** A request with a bearer token; {@code json} null sends no body. */
   static HttpResponse<String> send(String method, String url, String token, String json)
       throws IOException {

@@ -61,6 +61,7 @@ public final class Platform implements AutoCloseable {
   private FileLock lock;
   private EmbeddedPostgres postgres;
   private String jwtSecret;
+  private ProviderCredentials credentials;
   private volatile boolean closed;
 
   private Platform(PlatformConfig config, PlatformLayout layout) {
@@ -115,10 +116,11 @@ public final class Platform implements AutoCloseable {
     checkPortsFree();
     checkBuilt();
     jwtSecret = jwtSecret(data);
+    credentials = ProviderCredentials.in(data, simulatorsBase());
 
     log("Starting PostgreSQL on 127.0.0.1:" + ports().postgres());
     startPostgres(data.resolve("postgres"));
-    createDatabases("notification", "email_worker", "registry");
+    createDatabases("notification", "email_worker", "whatsapp_worker", "push_worker", "registry");
 
     log("Starting Kafka (KRaft) on 127.0.0.1:" + ports().kafka());
     ManagedProcess kafka = startKafka(data.resolve("kafka"));
@@ -177,7 +179,17 @@ public final class Platform implements AutoCloseable {
     Map<String, String> demo = new LinkedHashMap<>();
     demo.put(
         "acme/alice",
-        "{\"roles\":[\"admin\",\"editor\"],\"email\":\"alice@acme.example\",\"phone\":\"+15550100001\"}");
+        "{\"roles\":[\"admin\",\"editor\"],\"email\":\"alice@acme.example\","
+            + "\"phone\":\"+15550100001\",\"pushContacts\":["
+            + "{\"platform\":\"FCM\",\"token\":\""
+            + DEMO_FCM_TOKEN
+            + "\"},{\"platform\":\"WEB_PUSH\",\"token\":\""
+            + demoWebPushEndpoint()
+            + "\",\"keys\":{\"p256dh\":\""
+            + credentials.get("demo-subscription.p256dh")
+            + "\",\"auth\":\""
+            + credentials.get("demo-subscription.auth")
+            + "\"}}]}");
     demo.put(
         "acme/bob",
         "{\"roles\":[\"editor\"],\"email\":\"bob@acme.example\",\"phone\":\"+15550100002\"}");
@@ -600,8 +612,11 @@ public final class Platform implements AutoCloseable {
     env.put("REGISTRY_URL", registryBase() + "/apis/registry/v3");
     env.put("HERALD_JWT_SECRET", jwtSecret);
     switch (service) {
-      case "gateway-service" ->
-          env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
+      case "gateway-service" -> {
+        env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
+        env.put("WHATSAPP_APP_SECRET", credentials.get("whatsapp.app-secret"));
+        env.put("WHATSAPP_VERIFY_TOKEN", credentials.get("whatsapp.verify-token"));
+      }
       case "notification-service" -> {
         env.putAll(database("notification"));
       }
@@ -609,6 +624,21 @@ public final class Platform implements AutoCloseable {
         env.putAll(database("email_worker"));
         env.put("SMTP_HOST", "127.0.0.1");
         env.put("SMTP_PORT", Integer.toString(ports().smtp()));
+        env.put("SENDGRID_BASE_URL", simulatorsBase());
+        env.put("SENDGRID_API_KEY", credentials.get("sendgrid.api-key"));
+      }
+      case "whatsapp-worker" -> {
+        env.putAll(database("whatsapp_worker"));
+        env.put("WHATSAPP_BASE_URL", simulatorsBase());
+        env.put("WHATSAPP_PHONE_NUMBER_ID", ProviderCredentials.WHATSAPP_PHONE_NUMBER_ID);
+        env.put("WHATSAPP_ACCESS_TOKEN", credentials.get("whatsapp.access-token"));
+      }
+      case "push-worker" -> {
+        env.putAll(database("push_worker"));
+        env.put("FCM_SERVICE_ACCOUNT", credentials.serviceAccountFile().toString());
+        env.put("FCM_BASE_URL", simulatorsBase());
+        env.put("VAPID_PUBLIC_KEY", credentials.get("vapid.public-key"));
+        env.put("VAPID_PRIVATE_KEY", credentials.get("vapid.private-key"));
       }
       default -> {
         // no service-specific settings
@@ -650,6 +680,18 @@ public final class Platform implements AutoCloseable {
 
   String mailApiBase() {
     return "http://127.0.0.1:" + ports().mailApi();
+  }
+
+  /** The FCM registration token of alice's demo device. */
+  static final String DEMO_FCM_TOKEN = "demo-fcm-token-alice";
+
+  /** The endpoint of alice's demo browser subscription, at the Web Push simulator. */
+  String demoWebPushEndpoint() {
+    return simulatorsBase() + "/wpush/v2/demo-alice";
+  }
+
+  ProviderCredentials credentials() {
+    return credentials;
   }
 
   String simulatorsBase() {

@@ -86,8 +86,11 @@ public final class SubscriberRules {
         }
       }
       case "WEB_PUSH" -> {
-        if (!isHttpsUrl(c.token())) {
-          v.add(new Violation(field + ".token", "must be the subscription's https endpoint"));
+        if (!isPushEndpoint(c.token())) {
+          v.add(
+              new Violation(
+                  field + ".token",
+                  "must be the subscription's https endpoint (http only on a loopback address)"));
         }
         if (c.keys() == null || isBlank(c.keys().p256dh()) || isBlank(c.keys().auth())) {
           v.add(new Violation(field + ".keys", "p256dh and auth are required for WEB_PUSH"));
@@ -97,10 +100,15 @@ public final class SubscriberRules {
     }
   }
 
-  private static boolean isHttpsUrl(String value) {
+  private static boolean isPushEndpoint(String value) {
     try {
       URI uri = URI.create(value);
-      return "https".equals(uri.getScheme()) && uri.getHost() != null;
+      if (uri.getHost() == null) {
+        return false;
+      }
+      // Push services are https; plain http is accepted only for local push simulators.
+      boolean loopback = uri.getHost().equals("127.0.0.1") || uri.getHost().equals("localhost");
+      return "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && loopback);
     } catch (IllegalArgumentException e) {
       return false;
     }

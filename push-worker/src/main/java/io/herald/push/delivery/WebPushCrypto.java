@@ -1,24 +1,14 @@
 package io.herald.push.delivery;
 
+import io.herald.support.crypto.P256;
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
-import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPrivateKeySpec;
-import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
-import java.util.Base64;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
@@ -26,8 +16,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Message encryption for Web Push (RFC 8291) in the {@code aes128gcm} content coding (RFC 8188),
- * and the P-256 key handling it and VAPID share, on the JDK's own crypto.
+ * Message encryption for Web Push (RFC 8291) in the {@code aes128gcm} content coding (RFC 8188), on
+ * the JDK's own crypto.
  *
  * <p>Example: {@code WebPushCrypto.encrypt(payload, p256dh, auth)} gives the request body for the
  * subscription whose keys a browser reported as {@code p256dh} and {@code auth} (base64url).
@@ -36,17 +26,16 @@ final class WebPushCrypto {
 
   static final int RECORD_SIZE = 4096;
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final ECParameterSpec P256 = p256();
 
   private WebPushCrypto() {}
 
   /** The {@code aes128gcm} body: salt, record size, the sender's public key, one record. */
   static byte[] encrypt(byte[] plaintext, String p256dh, String auth)
       throws GeneralSecurityException {
-    byte[] uaPublic = base64Url(p256dh);
-    byte[] authSecret = base64Url(auth);
-    KeyPair ephemeral = generate();
-    byte[] asPublic = uncompressed((ECPublicKey) ephemeral.getPublic());
+    byte[] uaPublic = P256.base64Url(p256dh);
+    byte[] authSecret = P256.base64Url(auth);
+    KeyPair ephemeral = P256.generate();
+    byte[] asPublic = P256.uncompressed((ECPublicKey) ephemeral.getPublic());
     byte[] salt = new byte[16];
     RANDOM.nextBytes(salt);
     return encrypt(plaintext, uaPublic, authSecret, ephemeral, asPublic, salt);
@@ -70,7 +59,7 @@ final class WebPushCrypto {
     }
     KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
     agreement.init(ephemeral.getPrivate());
-    agreement.doPhase(publicKey(uaPublic), true);
+    agreement.doPhase(P256.publicKey(uaPublic), true);
     byte[] ecdhSecret = agreement.generateSecret();
     Keys keys = keys(ecdhSecret, authSecret, uaPublic, asPublic, salt);
 
@@ -124,71 +113,5 @@ final class WebPushCrypto {
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(key, "HmacSHA256"));
     return mac.doFinal(data);
-  }
-
-  static KeyPair generate() throws GeneralSecurityException {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-    return generator.generateKeyPair();
-  }
-
-  /** The 65-byte uncompressed form (0x04, X, Y) browsers and VAPID use. */
-  static byte[] uncompressed(ECPublicKey key) {
-    byte[] out = new byte[65];
-    out[0] = 0x04;
-    copyUnsigned(key.getW().getAffineX(), out, 1);
-    copyUnsigned(key.getW().getAffineY(), out, 33);
-    return out;
-  }
-
-  static ECPublicKey publicKey(byte[] uncompressed) throws GeneralSecurityException {
-    if (uncompressed.length != 65 || uncompressed[0] != 0x04) {
-      throw new GeneralSecurityException("not an uncompressed P-256 point");
-    }
-    ECPoint point =
-        new ECPoint(
-            new BigInteger(1, Arrays.copyOfRange(uncompressed, 1, 33)),
-            new BigInteger(1, Arrays.copyOfRange(uncompressed, 33, 65)));
-    return (ECPublicKey)
-        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256));
-  }
-
-  static ECPrivateKey privateKey(byte[] scalar) throws GeneralSecurityException {
-    return (ECPrivateKey)
-        KeyFactory.getInstance("EC")
-            .generatePrivate(new ECPrivateKeySpec(new BigInteger(1, scalar), P256));
-  }
-
-  /** The 32-byte private scalar, as VAPID key pairs are usually written down. */
-  static byte[] scalar(ECPrivateKey key) {
-    byte[] out = new byte[32];
-    copyUnsigned(key.getS(), out, 0);
-    return out;
-  }
-
-  static byte[] base64Url(String value) {
-    return Base64.getUrlDecoder()
-        .decode(value.trim().replace('+', '-').replace('/', '_').replace("=", ""));
-  }
-
-  static String base64Url(byte[] value) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
-  }
-
-  private static void copyUnsigned(BigInteger value, byte[] out, int offset) {
-    byte[] bytes = value.toByteArray();
-    int start = bytes.length > 32 ? bytes.length - 32 : 0;
-    int length = bytes.length - start;
-    System.arraycopy(bytes, start, out, offset + 32 - length, length);
-  }
-
-  private static ECParameterSpec p256() {
-    try {
-      AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
-      parameters.init(new ECGenParameterSpec("secp256r1"));
-      return parameters.getParameterSpec(ECParameterSpec.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("P-256 is not available", e);
-    }
   }
 }

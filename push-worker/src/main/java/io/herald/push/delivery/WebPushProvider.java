@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.support.crypto.P256;
 import io.herald.worker.DeliveryProvider;
 import io.herald.worker.DeliveryRef;
 import io.herald.worker.ProviderHttp;
@@ -60,7 +61,7 @@ final class WebPushProvider implements DeliveryProvider<PushDeliveryRequested> {
       throws GeneralSecurityException {
     this.client = client;
     this.settings = settings;
-    this.vapidKey = WebPushCrypto.privateKey(WebPushCrypto.base64Url(settings.vapidPrivateKey()));
+    this.vapidKey = P256.privateKey(P256.base64Url(settings.vapidPrivateKey()));
     this.json = json;
     this.clock = clock;
   }

@@ -21,6 +21,7 @@ import io.herald.events.v1.DeliveryFailed;
 import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.events.v1.WebPushKeys;
+import io.herald.support.crypto.P256;
 import io.herald.worker.testing.ChannelWorkerIT;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -76,8 +77,8 @@ class PushDeliveriesIT extends ChannelWorkerIT {
   static {
     google.start();
     try {
-      vapid = WebPushCrypto.generate();
-      browser = WebPushCrypto.generate();
+      vapid = P256.generate();
+      browser = P256.generate();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -90,10 +91,10 @@ class PushDeliveriesIT extends ChannelWorkerIT {
     registry.add("herald.push.fcm.base-url", google::baseUrl);
     registry.add(
         "herald.push.web-push.vapid-public-key",
-        () -> WebPushCrypto.base64Url(WebPushCrypto.uncompressed((ECPublicKey) vapid.getPublic())));
+        () -> P256.base64Url(P256.uncompressed((ECPublicKey) vapid.getPublic())));
     registry.add(
         "herald.push.web-push.vapid-private-key",
-        () -> WebPushCrypto.base64Url(WebPushCrypto.scalar((ECPrivateKey) vapid.getPrivate())));
+        () -> P256.base64Url(P256.scalar((ECPrivateKey) vapid.getPrivate())));
     registry.add("herald.push.web-push.subject", () -> "mailto:ops@acme.example");
   }
 
@@ -252,7 +253,7 @@ class PushDeliveriesIT extends ChannelWorkerIT {
     assertThat(authorization).startsWith("vapid t=");
     String token = authorization.substring("vapid t=".length(), authorization.indexOf(','));
     String key = authorization.substring(authorization.indexOf("k=") + 2).trim();
-    assertThat(WebPushCrypto.publicKey(WebPushCrypto.base64Url(key))).isEqualTo(vapid.getPublic());
+    assertThat(P256.publicKey(P256.base64Url(key))).isEqualTo(vapid.getPublic());
     SignedJWT jwt = SignedJWT.parse(token);
     assertThat(jwt.verify(new ECDSAVerifier((ECPublicKey) vapid.getPublic()))).isTrue();
     assertThat(jwt.getJWTClaimsSet().getAudience()).containsExactly(origin());
@@ -318,12 +319,12 @@ class PushDeliveriesIT extends ChannelWorkerIT {
     in.get(ciphertext);
     KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
     agreement.init(browser.getPrivate());
-    agreement.doPhase(WebPushCrypto.publicKey(senderKey), true);
+    agreement.doPhase(P256.publicKey(senderKey), true);
     WebPushCrypto.Keys keys =
         WebPushCrypto.keys(
             agreement.generateSecret(),
             authSecret,
-            WebPushCrypto.uncompressed((ECPublicKey) browser.getPublic()),
+            P256.uncompressed((ECPublicKey) browser.getPublic()),
             senderKey,
             salt);
     Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
@@ -396,8 +397,8 @@ class PushDeliveriesIT extends ChannelWorkerIT {
         endpoint,
         "WEB_PUSH",
         new WebPushKeys(
-            WebPushCrypto.base64Url(WebPushCrypto.uncompressed((ECPublicKey) browser.getPublic())),
-            WebPushCrypto.base64Url(authSecret)));
+            P256.base64Url(P256.uncompressed((ECPublicKey) browser.getPublic())),
+            P256.base64Url(authSecret)));
   }
 
   private static PushDeliveryRequested base(String token, String platform, WebPushKeys keys) {
