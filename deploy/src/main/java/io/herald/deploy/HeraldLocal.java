@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * ./herald latency 20               POST-to-SSE latency of the running platform
  * ./herald bench pipeline 1000000   notification-service throughput, N single-recipient requests
  * ./herald bench fanout 100000      one request to a role of N users on three channels
- * ./herald bench worker whatsapp    deliveries/s of one channel worker against a 20 ms simulator
+ * ./herald bench worker push 100000 deliveries/s of one channel worker, simulator answering in 20 ms
+ * ./herald bench outage             1,000 push deliveries/s while FCM is down for 60 s
  * ./herald whatsapp-statuses        play Meta: signed delivered and read webhooks for sent messages
  * </pre>
  *
@@ -43,7 +44,14 @@ public final class HeraldLocal {
                 System.getenv().getOrDefault("HERALD_GATEWAY", "http://127.0.0.1:8080"),
                 args.length > 1 ? Integer.parseInt(args[1]) : 20,
                 args.length > 2 ? Integer.parseInt(args[2]) : 3);
-        case "bench" -> ThroughputBenchmark.run(Arrays.copyOfRange(args, 1, args.length));
+        case "bench" -> {
+          String[] rest = Arrays.copyOfRange(args, 1, args.length);
+          if (rest.length > 0 && (rest[0].equals("worker") || rest[0].equals("outage"))) {
+            WorkerBenchmark.run(home, rest);
+          } else {
+            ThroughputBenchmark.run(rest);
+          }
+        }
         case "whatsapp-statuses" ->
             whatsAppStatuses(home, Arrays.copyOfRange(args, 1, args.length));
         default -> {

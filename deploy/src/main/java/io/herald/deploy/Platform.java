@@ -585,14 +585,20 @@ public final class Platform implements AutoCloseable {
   }
 
   private ManagedProcess startSimulators() {
+    // The launcher's own classes carry the simulators' receipt counter (a WireMock extension).
+    String classpath =
+        layout.tool("wiremock-standalone")
+            + java.io.File.pathSeparator
+            + layout.repositoryRoot().resolve("deploy/target/classes");
     return launch(
         "simulators",
         List.of(
             java(),
-            "-Xmx192m",
-            "-XX:TieredStopAtLevel=1",
-            "-jar",
-            layout.tool("wiremock-standalone").toString(),
+            // The optimising compiler: under benchmark load the simulators must not be the limit.
+            "-Xmx384m",
+            "-cp",
+            classpath,
+            "wiremock.Run",
             "--bind-address",
             "127.0.0.1",
             "--port",
@@ -601,7 +607,15 @@ public final class Platform implements AutoCloseable {
             layout.simulatorsDir().toString(),
             "--disable-banner",
             "--async-response-enabled",
-            "true"),
+            "true",
+            "--container-threads",
+            "64",
+            "--disable-gzip",
+            // The receipts extension keeps what the platform needs; a bounded journal costs more
+            // CPU per request than Herald spends on a delivery, an unbounded one all the memory.
+            "--no-request-journal",
+            "--extensions",
+            "io.herald.deploy.simulators.ProviderReceipts"),
         Map.of());
   }
 

@@ -17,16 +17,18 @@ public record PlatformConfig(Path dataDir, Ports ports, List<String> serviceJvmO
       List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
   /**
-   * notification-service carries the fan-out's hot path: it gets the optimising compiler and a
-   * larger heap; the others start faster with C1 only.
+   * notification-service (the fan-out) and the channel workers (every delivery) carry the hot
+   * paths: they get the optimising compiler, notification-service a larger heap too; the gateway
+   * and publishing-service start faster with C1 only.
    */
   List<String> jvmOptionsOf(String service) {
-    if (!service.equals("notification-service")) {
+    if (service.equals("gateway-service") || service.equals("publishing-service")) {
       return serviceJvmOptions;
     }
+    boolean fanOut = service.equals("notification-service");
     return serviceJvmOptions.stream()
         .filter(o -> !o.startsWith("-XX:TieredStopAtLevel"))
-        .map(o -> o.startsWith("-Xmx") ? "-Xmx384m" : o)
+        .map(o -> fanOut && o.startsWith("-Xmx") ? "-Xmx384m" : o)
         .toList();
   }
 

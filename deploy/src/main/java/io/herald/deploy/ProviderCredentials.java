@@ -3,7 +3,6 @@ package io.herald.deploy;
 import io.herald.support.crypto.P256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

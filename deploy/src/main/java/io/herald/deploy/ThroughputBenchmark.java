@@ -117,7 +117,7 @@ final class ThroughputBenchmark {
     Map<TopicPartition, Long> inboxStart = endOffsets("notification.inbox.v1");
     HeapSampler heap = new HeapSampler(ports.notification());
     Instant begin = Instant.now();
-    try (KafkaProducer<String, Object> producer = producer()) {
+    try (KafkaProducer<String, Object> producer = producer(ports)) {
       for (int i = 0; i < n; i++) {
         String id = UUID.randomUUID().toString();
         producer.send(
@@ -154,7 +154,7 @@ final class ThroughputBenchmark {
     Map<TopicPartition, Long> pushStart = endOffsets("notification.push.v1");
     HeapSampler heap = new HeapSampler(ports.notification());
     Instant begin = Instant.now();
-    try (KafkaProducer<String, Object> producer = producer()) {
+    try (KafkaProducer<String, Object> producer = producer(ports)) {
       String id = UUID.randomUUID().toString();
       producer
           .send(
@@ -190,7 +190,7 @@ final class ThroughputBenchmark {
    */
   private void seedRole(String tenant, int users) throws Exception {
     Instant begin = Instant.now();
-    try (KafkaProducer<String, Object> producer = producer()) {
+    try (KafkaProducer<String, Object> producer = producer(ports)) {
       for (int i = 0; i < users; i++) {
         String user = String.format("%s-u%07d", tenant, i);
         producer.send(
@@ -243,7 +243,7 @@ final class ThroughputBenchmark {
         .build();
   }
 
-  private KafkaProducer<String, Object> producer() {
+  static KafkaProducer<String, Object> producer(Ports ports) {
     Map<String, Object> config =
         new HashMap<>(
             RegistrySerde.producerProperties(
@@ -330,7 +330,7 @@ final class ThroughputBenchmark {
     return Duration.between(a, b).toMillis() / 1000.0;
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     int m = sorted.size() / 2;
     return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;

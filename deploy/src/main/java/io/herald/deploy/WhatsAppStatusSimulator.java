@@ -27,29 +27,17 @@ final class WhatsAppStatusSimulator {
 
   private WhatsAppStatusSimulator() {}
 
-  /** The messages in the simulator's request journal, oldest first. */
+  /** The messages the WhatsApp simulator accepted, oldest first. */
   static List<Sent> sentMessages(String simulatorsBase) throws IOException {
-    JsonNode journal = JSON.readTree(Http.get(simulatorsBase + "/__admin/requests?limit=10000"));
+    JsonNode kept = JSON.readTree(Http.get(simulatorsBase + "/__admin/herald/whatsapp-messages"));
     List<Sent> sent = new ArrayList<>();
-    for (JsonNode event : journal.path("requests")) {
-      JsonNode request = event.path("request");
-      if (!"POST".equals(request.path("method").asString(""))
-          || !request.path("url").asString("").matches("/v[0-9]+\\.[0-9]+/[0-9]+/messages.*")
-          || event.path("response").path("status").asInt() != 200) {
-        continue;
-      }
-      JsonNode body = JSON.readTree(request.path("body").asString("{}"));
-      JsonNode answer = JSON.readTree(event.path("response").path("body").asString("{}"));
-      String id = answer.path("messages").path(0).path("id").asString(null);
-      if (id != null) {
-        sent.add(
-            new Sent(
-                id,
-                body.path("to").asString(""),
-                body.path("biz_opaque_callback_data").asString(null)));
-      }
+    for (JsonNode message : kept) {
+      sent.add(
+          new Sent(
+              message.path("id").asString(),
+              message.path("to").asString(""),
+              message.path("callbackData").asString(null)));
     }
-    java.util.Collections.reverse(sent);
     return sent;
   }
 

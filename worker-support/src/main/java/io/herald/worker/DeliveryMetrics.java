@@ -34,17 +34,28 @@ public final class DeliveryMetrics {
     this.channel = channel.name().toLowerCase(java.util.Locale.ROOT);
   }
 
+  /** The meters of one provider and outcome, looked up once: this runs for every delivery. */
+  private record OutcomeMeters(Counter count, Timer duration) {}
+
+  private final java.util.Map<String, OutcomeMeters> outcomes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   void outcome(String provider, String outcome, Duration took) {
-    Counter.builder("herald.deliveries")
-        .tags("channel", channel, "provider", provider, "outcome", outcome)
-        .register(meters)
-        .increment();
+    OutcomeMeters m =
+        outcomes.computeIfAbsent(
+            provider + '\0' + outcome,
+            key ->
+                new OutcomeMeters(
+                    Counter.builder("herald.deliveries")
+                        .tags("channel", channel, "provider", provider, "outcome", outcome)
+                        .register(meters),
+                    Timer.builder("herald.delivery.duration")
+                        .tags("channel", channel, "provider", provider, "outcome", outcome)
+                        .publishPercentileHistogram()
+                        .register(meters)));
+    m.count().increment();
     if (took != null) {
-      Timer.builder("herald.delivery.duration")
-          .tags("channel", channel, "provider", provider, "outcome", outcome)
-          .publishPercentileHistogram()
-          .register(meters)
-          .record(took);
+      m.duration().record(took);
     }
   }
 
