@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -28,7 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The whole platform started the way {@code ./herald run} starts it (broker, registry, PostgreSQL,
  * GreenMail, simulators and the six services, each its own process), driven through the gateway's
- * HTTP API and SSE stream to the SMTP server.
+ * HTTP API and SSE stream to the SMTP server and the simulated WhatsApp, FCM and Web Push
+ * providers, and back through the WhatsApp status webhook.
  */
 class PlatformEndToEndIT {
 
@@ -122,6 +124,144 @@ class PlatformEndToEndIT {
     } finally {
       Stream.of(bob, carol, dave).forEach(InboxStream::close);
     }
+  }
+
+  @Test
+  void shouldReachEveryChannelsProviderAndReportWhatsAppReadReceipts() throws Exception {
+    Map<String, Long> before = receipts();
+    HttpResponse<String> accepted =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/api/notifications"))
+                .header("Authorization", "Bearer " + token("acme", "alice"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        """
+                        {"recipients": {"userIds": ["alice"]},
+                         "channels": ["IN_APP", "EMAIL", "WHATSAPP", "PUSH"],
+                         "category": "orders", "title": "Order shipped",
+                         "body": "Your order A-1042 is on its way."}
+                        """))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
+
+    // Each provider received it: GreenMail the mail, the simulators the WhatsApp message, the FCM
+    // message and the Web Push message (alice has one device of each kind).
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                mailbox("alice@acme.example").stream()
+                    .anyMatch(m -> m.get("subject").asString().equals("Order shipped")));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Map<String, Long> now = receipts();
+              return now.get("whatsapp") > before.get("whatsapp")
+                  && now.get("fcm") > before.get("fcm")
+                  && now.get("webpush") > before.get("webpush");
+            });
+    assertThat(get("/api/notifications", token("acme", "alice"))).contains(requestId);
+
+    // Meta reports the message delivered and read: signed webhooks become status events.
+    WhatsAppStatusSimulator.Sent message =
+        WhatsAppStatusSimulator.sentMessages(platform.simulatorsBase()).stream()
+            .filter(m -> m.callbackData() != null && m.callbackData().contains(requestId))
+            .findFirst()
+            .orElseThrow();
+    for (String status : List.of("delivered", "read")) {
+      String callback = WhatsAppStatusSimulator.callback(message, status, 1767225600L);
+      assertThat(
+              Http.post(
+                      platform.gatewayUrl() + "/webhooks/whatsapp",
+                      callback,
+                      "Content-Type",
+                      "application/json",
+                      "X-Hub-Signature-256",
+                      WhatsAppStatusSimulator.sign(
+                          callback, platform.credentials().get("whatsapp.app-secret")))
+                  .statusCode())
+          .isEqualTo(200);
+    }
+    assertThat(
+            Http.post(
+                    platform.gatewayUrl() + "/webhooks/whatsapp",
+                    WhatsAppStatusSimulator.callback(message, "read", 1767225600L),
+                    "X-Hub-Signature-256",
+                    "sha256=00")
+                .statusCode())
+        .as("an unsigned callback is refused")
+        .isEqualTo(401);
+
+    List<String> statuses = new CopyOnWriteArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              statuses.clear();
+              statuses.addAll(statusesOf(requestId));
+              return statuses.containsAll(
+                  List.of(
+                      "DeliverySent:smtp",
+                      "DeliverySent:whatsapp-cloud",
+                      "DeliverySent:fcm",
+                      "DeliverySent:webpush",
+                      "DeliveryDelivered:WHATSAPP",
+                      "DeliveryRead:WHATSAPP"));
+            });
+  }
+
+  /** Accepted messages per provider, as the simulators counted them. */
+  private static Map<String, Long> receipts() throws Exception {
+    JsonNode body = JSON.readTree(Http.get(platform.simulatorsBase() + "/__admin/herald/receipts"));
+    Map<String, Long> counts = new java.util.HashMap<>();
+    for (String provider : List.of("whatsapp", "fcm", "webpush", "sendgrid")) {
+      counts.put(provider, body.path(provider).path("accepted").asLong(0));
+    }
+    return counts;
+  }
+
+  /** The status events of a notification, as {@code Type:provider} or {@code Type:CHANNEL}. */
+  private static List<String> statusesOf(String notificationId) {
+    io.herald.support.kafka.RegistrySerde.trustHeraldClasses();
+    Map<String, Object> config =
+        new java.util.HashMap<>(
+            io.herald.support.kafka.RegistrySerde.consumerProperties(
+                platform.registryBase() + "/apis/registry/v3"));
+    config.put("bootstrap.servers", "127.0.0.1:" + platform.ports().kafka());
+    config.put("isolation.level", "read_committed");
+    config.put("enable.auto.commit", false);
+    config.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+    config.put("value.deserializer", io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
+    List<String> found = new java.util.ArrayList<>();
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<String, Object>(config)) {
+      String topic = "notification.delivery-status.v1";
+      var partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      var end = consumer.endOffsets(partitions);
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (var record : consumer.poll(Duration.ofMillis(500))) {
+          if (notificationId.equals(record.key())
+              && record.value() instanceof org.apache.avro.generic.GenericRecord status) {
+            String type = status.getSchema().getName();
+            Object detail =
+                status.getSchema().getField("provider") != null
+                    ? status.get("provider")
+                    : status.get("channel");
+            found.add(type + ":" + detail);
+          }
+        }
+      }
+    }
+    return found;
   }
 
   @Test

@@ -51,6 +51,10 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   static final String LAST_ERROR_HEADER = "herald-last-error";
   static final String ERROR_CODE_HEADER = "herald-error-code";
   static final String PROVIDER_HEADER = "herald-provider";
+  static final String DEFERRALS_HEADER = "herald-deferrals";
+
+  /** Deferred records climb the retry topics up to the last one whose delay is at most this. */
+  private static final Duration LONGEST_DEFERRAL = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryProcessor.class);
   private static final LogAccessor LOG_ACCESSOR = new LogAccessor(DeliveryProcessor.class);
@@ -204,15 +208,24 @@ final class DeliveryProcessor<T extends SpecificRecord> {
         emit(
             item,
             events.failed(subject(item), failure.code(), failure.message(), true, false, attempt));
-        retry(item, attempt + 1, attempt - 1, failure.retryAfter(), failure, now);
+        retry(item, attempt + 1, attempt - 1, 0, failure.retryAfter(), failure, now);
       } else {
         String reason = "gave up after " + attempt + " attempts; last: " + failure.message();
         emit(item, events.failed(subject(item), failure.code(), reason, true, true, attempt));
         deadLetter(item, result.provider(), failure.code(), reason);
       }
     } else if (outcome instanceof SendOutcome.Deferred deferred) {
-      int index = Math.min(Math.max(attempt - 1, 0), properties.retryDelays().size() - 1);
-      retry(item, attempt, index, deferred.delay(), deferred, now);
+      // While a provider stays unavailable its deliveries wait longer each time (1 s, 5 s, 30 s
+      // with the default delays), so that a long outage does not keep the worker busy cycling
+      // them, and none waits more than 30 s past the provider's recovery.
+      retry(
+          item,
+          attempt,
+          deferralTopic(item.deferrals()),
+          item.deferrals() + 1,
+          deferred.delay(),
+          deferred,
+          now);
     }
   }
 
@@ -294,7 +307,13 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       T value = channel.type().cast(record.value());
       try {
         Integer attempt = intHeader(record.headers(), ATTEMPT_HEADER);
-        return new Item<>(record, value, channel.ref(value), attempt == null ? 1 : attempt);
+        Integer deferrals = intHeader(record.headers(), DEFERRALS_HEADER);
+        return new Item<>(
+            record,
+            value,
+            channel.ref(value),
+            attempt == null ? 1 : attempt,
+            deferrals == null ? 0 : deferrals);
       } catch (IllegalArgumentException e) {
         reason = "invalid: " + e.getMessage();
       }
@@ -307,8 +326,23 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     return null;
   }
 
+  private int deferralTopic(int deferrals) {
+    int last = 0;
+    List<Duration> delays = properties.retryDelays();
+    while (last + 1 < delays.size() && delays.get(last + 1).compareTo(LONGEST_DEFERRAL) <= 0) {
+      last++;
+    }
+    return Math.min(deferrals, last);
+  }
+
   private void retry(
-      Item<T> item, int attempt, int index, Duration retryAfter, SendOutcome why, long now) {
+      Item<T> item,
+      int attempt,
+      int index,
+      int deferrals,
+      Duration retryAfter,
+      SendOutcome why,
+      long now) {
     long delay = properties.retryDelays().get(index).toMillis();
     if (retryAfter != null) {
       delay = Math.max(delay, retryAfter.toMillis());
@@ -318,6 +352,9 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     headers.add(ATTEMPT_HEADER, Integer.toString(attempt).getBytes(StandardCharsets.UTF_8));
     headers.add(DUE_AT_HEADER, Long.toString(now + delay).getBytes(StandardCharsets.UTF_8));
     headers.add(LAST_ERROR_HEADER, describe(why).getBytes(StandardCharsets.UTF_8));
+    if (deferrals > 0) {
+      headers.add(DEFERRALS_HEADER, Integer.toString(deferrals).getBytes(StandardCharsets.UTF_8));
+    }
     metrics.retried(why.code());
     kafka.send(new ProducerRecord<>(retryTopic(index), null, record.key(), item.value(), headers));
   }
@@ -421,7 +458,15 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     return value == null || value < 1 ? null : value.intValue();
   }
 
-  record Item<T>(ConsumerRecord<String, Object> record, T value, DeliveryRef ref, int attempt) {}
+  /**
+   * @param deferrals how often in a row the delivery was deferred (circuit open, no rate permit)
+   */
+  record Item<T>(
+      ConsumerRecord<String, Object> record,
+      T value,
+      DeliveryRef ref,
+      int attempt,
+      int deferrals) {}
 
   record Attempt(String provider, SendOutcome outcome) {}
 
