@@ -58,7 +58,12 @@ class WhatsAppWebhookIT {
 
   @BeforeEach
   void setUp() {
-    http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+    // The first callback of a context registers the status schemas and fetches topic metadata.
+    http =
+        WebTestClient.bindToServer()
+            .baseUrl("http://127.0.0.1:" + port)
+            .responseTimeout(java.time.Duration.ofSeconds(30))
+            .build();
     statuses =
         KafkaTestClients.avroConsumer(
             broker.getBrokersAsString(), "notification.delivery-status.v1");
