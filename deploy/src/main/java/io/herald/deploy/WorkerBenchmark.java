@@ -259,71 +259,57 @@ final class WorkerBenchmark {
     String deliveryId = UUID.randomUUID().toString();
     String user = "user-" + (i % 997);
     Instant now = Instant.now();
-    SpecificRecord record;
     String topic;
+    org.apache.avro.specific.SpecificRecordBase record;
     switch (channel) {
       case "push" -> {
         topic = "notification.push.v1";
         boolean fcm = platform.equals("FCM");
-        record =
-            PushDeliveryRequested.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
-                .setTenantId(tally.tenant)
-                .setOccurredAt(now)
-                .setDeliveryId(deliveryId)
-                .setNotificationId(UUID.randomUUID().toString())
-                .setUserId(user)
-                .setDeviceToken(
-                    fcm ? "bench-token-" + i : simulators + "/wpush/v2/bench-" + (i % 997))
-                .setPlatform(platform)
-                .setTitle("Build " + i + " passed")
-                .setBody("main is green")
-                .setCategory("builds")
-                .setWebPush(
-                    fcm
-                        ? null
-                        : new WebPushKeys(
-                            credentials.get("demo-subscription.p256dh"),
-                            credentials.get("demo-subscription.auth")))
-                .build();
-        if (fcm) {
+        PushDeliveryRequested push = new PushDeliveryRequested();
+        push.setDeviceToken(fcm ? "bench-token-" + i : simulators + "/wpush/v2/bench-" + (i % 997));
+        push.setPlatform(platform);
+        push.setTitle("Build " + i + " passed");
+        push.setBody("main is green");
+        push.setCategory("builds");
+        push.setData(Map.of());
+        if (!fcm) {
+          push.setWebPush(
+              new WebPushKeys(
+                  credentials.get("demo-subscription.p256dh"),
+                  credentials.get("demo-subscription.auth")));
+        } else {
           tally.fcmProduced.incrementAndGet();
           tally.fcmDeliveries.add(deliveryId);
         }
+        record = push;
       }
       case "whatsapp" -> {
         topic = "notification.whatsapp.v1";
-        record =
-            WhatsAppDeliveryRequested.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
-                .setTenantId(tally.tenant)
-                .setOccurredAt(now)
-                .setDeliveryId(deliveryId)
-                .setNotificationId(UUID.randomUUID().toString())
-                .setUserId(user)
-                .setPhoneNumber("+1555" + String.format("%07d", i % 10_000_000))
-                .setText("Your order " + i + " shipped")
-                .setCategory("orders")
-                .build();
+        WhatsAppDeliveryRequested whatsApp = new WhatsAppDeliveryRequested();
+        whatsApp.setPhoneNumber("+1555" + String.format("%07d", i % 10_000_000));
+        whatsApp.setText("Your order " + i + " shipped");
+        whatsApp.setParameters(List.of());
+        whatsApp.setCategory("orders");
+        record = whatsApp;
       }
       case "email" -> {
         topic = "notification.email.v1";
-        record =
-            EmailDeliveryRequested.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
-                .setTenantId(tally.tenant)
-                .setOccurredAt(now)
-                .setDeliveryId(deliveryId)
-                .setNotificationId(UUID.randomUUID().toString())
-                .setUserId(user)
-                .setTo(user + "@bench.example")
-                .setSubject("Receipt " + i)
-                .setTextBody("Thank you")
-                .setCategory("receipts")
-                .build();
+        EmailDeliveryRequested email = new EmailDeliveryRequested();
+        email.setTo(user + "@bench.example");
+        email.setSubject("Receipt " + i);
+        email.setTextBody("Thank you");
+        email.setCategory("receipts");
+        record = email;
       }
       default -> throw new IllegalArgumentException("channel is push, whatsapp or email");
     }
+    // The ids every delivery record carries, by field name.
+    record.put("eventId", UUID.randomUUID().toString());
+    record.put("tenantId", tally.tenant);
+    record.put("occurredAt", now);
+    record.put("deliveryId", deliveryId);
+    record.put("notificationId", UUID.randomUUID().toString());
+    record.put("userId", user);
     tally.created.put(deliveryId, now.toEpochMilli());
     producer.send(new ProducerRecord<>(topic, user, record));
   }
