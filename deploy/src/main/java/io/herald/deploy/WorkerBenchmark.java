@@ -45,7 +45,8 @@ import tools.jackson.databind.node.ObjectNode;
  * id, so double sends are seen where they would hurt.
  *
  * <pre>
- * ./herald bench worker push|whatsapp|email [N] [RUNS]      as fast as the worker goes
+ * ./herald bench worker push|webpush|whatsapp|email [N] [RUNS]   as fast as the worker goes
+ *                                                        (push: FCM devices; webpush: subscriptions)
  * ./herald bench worker push [N] [RUNS] --rate 2000          p50/p99 latency at a steady rate
  * ./herald bench outage [SECONDS]                            1,000 push deliveries/s, half FCM and
  *                                                            half Web Push; FCM fails for 60 s
@@ -120,7 +121,12 @@ final class WorkerBenchmark {
             Pacer pacer = new Pacer(rate);
             for (int i = 0; i < n; i++) {
               pacer.await(i);
-              send(producer, channel, tally, i, "FCM");
+              send(
+                  producer,
+                  channel.equals("webpush") ? "push" : channel,
+                  tally,
+                  i,
+                  channel.equals("webpush") ? "WEB_PUSH" : "FCM");
             }
             producer.flush();
           }
@@ -465,6 +471,7 @@ final class WorkerBenchmark {
   private static String provider(String channel) {
     return switch (channel) {
       case "push" -> "fcm";
+      case "webpush" -> "webpush";
       case "whatsapp" -> "whatsapp";
       default -> "sendgrid";
     };
@@ -479,7 +486,9 @@ final class WorkerBenchmark {
           default -> "sendgrid-mail-send.json";
         };
     List<String> files =
-        channel.equals("push") ? List.of(file, "webpush-push-service.json") : List.of(file);
+        channel.equals("push") || channel.equals("webpush")
+            ? List.of("fcm-send.json", "webpush-push-service.json")
+            : List.of(file);
     int n = 0;
     for (String f : files) {
       ObjectNode stub =
