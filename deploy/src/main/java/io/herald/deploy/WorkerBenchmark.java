@@ -309,13 +309,14 @@ final class WorkerBenchmark {
       }
       default -> throw new IllegalArgumentException("channel is push, whatsapp or email");
     }
-    // The ids every delivery record carries, by field name.
-    record.put("eventId", UUID.randomUUID().toString());
-    record.put("tenantId", tally.tenant);
-    record.put("occurredAt", now);
-    record.put("deliveryId", deliveryId);
-    record.put("notificationId", UUID.randomUUID().toString());
-    record.put("userId", user);
+    io.herald.support.events.DeliveryEvents.stamp(
+        record,
+        UUID.randomUUID().toString(),
+        tally.tenant,
+        now,
+        deliveryId,
+        UUID.randomUUID().toString(),
+        user);
     tally.created.put(deliveryId, now.toEpochMilli());
     producer.send(new ProducerRecord<>(topic, user, record));
   }

@@ -21,6 +21,7 @@ import io.herald.notification.subscribers.Recipient.PushContact;
 import io.herald.notification.templates.TemplateEngine;
 import io.herald.notification.templates.TemplateEngine.Rendered;
 import io.herald.notification.templates.TemplateReader;
+import io.herald.support.events.DeliveryEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
@@ -43,6 +44,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import javax.sql.DataSource;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -287,80 +289,57 @@ class FanOut {
         switch (channel) {
           case IN_APP -> inbox(work, recipient, c);
           case EMAIL -> {
-            UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+            EmailDeliveryRequested email = new EmailDeliveryRequested();
+            email.setTo(recipient.email());
+            email.setSubject(c.part("subject"));
+            email.setTextBody(c.part("text"));
+            email.setHtmlBody(c.part("html"));
+            email.setCategory(n.category());
+            email.setCritical(preferences.critical(n.tenantId(), n.category()));
             send(
                 work,
                 TopicCatalog.NOTIFICATION_EMAIL.name(),
                 recipient.userId(),
-                id,
+                DeliveryIds.delivery(n, recipient.userId(), channel),
                 channel,
-                EmailDeliveryRequested.newBuilder()
-                    .setEventId(DeliveryIds.eventId("delivery-requested", id))
-                    .setTenantId(n.tenantId())
-                    .setOccurredAt(clock.instant())
-                    .setDeliveryId(id.toString())
-                    .setNotificationId(n.requestId())
-                    .setUserId(recipient.userId())
-                    .setTo(recipient.email())
-                    .setSubject(c.part("subject"))
-                    .setTextBody(c.part("text"))
-                    .setHtmlBody(c.part("html"))
-                    .setCategory(n.category())
-                    .setCritical(preferences.critical(n.tenantId(), n.category()))
-                    .build());
+                email);
           }
           case WHATSAPP -> {
-            UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+            WhatsAppDeliveryRequested whatsApp = new WhatsAppDeliveryRequested();
+            whatsApp.setPhoneNumber(recipient.phone());
+            whatsApp.setText(c.part("text"));
+            whatsApp.setTemplateName(c.part("whatsappTemplate"));
+            whatsApp.setLanguageCode(c.part("language"));
+            whatsApp.setParameters(c.parameters());
+            whatsApp.setCategory(n.category());
             send(
                 work,
                 TopicCatalog.NOTIFICATION_WHATSAPP.name(),
                 recipient.userId(),
-                id,
+                DeliveryIds.delivery(n, recipient.userId(), channel),
                 channel,
-                WhatsAppDeliveryRequested.newBuilder()
-                    .setEventId(DeliveryIds.eventId("delivery-requested", id))
-                    .setTenantId(n.tenantId())
-                    .setOccurredAt(clock.instant())
-                    .setDeliveryId(id.toString())
-                    .setNotificationId(n.requestId())
-                    .setUserId(recipient.userId())
-                    .setPhoneNumber(recipient.phone())
-                    .setText(c.part("text"))
-                    .setTemplateName(c.part("whatsappTemplate"))
-                    .setLanguageCode(c.part("language"))
-                    .setParameters(c.parameters())
-                    .setCategory(n.category())
-                    .build());
+                whatsApp);
           }
           case PUSH -> {
             for (PushContact device : recipient.pushContacts()) {
-              UUID id = DeliveryIds.pushDelivery(n, recipient.userId(), device.token());
+              PushDeliveryRequested push = new PushDeliveryRequested();
+              push.setDeviceToken(device.token());
+              push.setPlatform(device.platform());
+              push.setTitle(c.part("title"));
+              push.setBody(c.part("body"));
+              push.setImageUrl(c.part("imageUrl"));
+              push.setLink(c.part("link"));
+              push.setData(n.data());
+              push.setCategory(n.category());
+              push.setWebPush(
+                  device.p256dh() == null ? null : new WebPushKeys(device.p256dh(), device.auth()));
               send(
                   work,
                   TopicCatalog.NOTIFICATION_PUSH.name(),
                   recipient.userId(),
-                  id,
+                  DeliveryIds.pushDelivery(n, recipient.userId(), device.token()),
                   channel,
-                  PushDeliveryRequested.newBuilder()
-                      .setEventId(DeliveryIds.eventId("delivery-requested", id))
-                      .setTenantId(n.tenantId())
-                      .setOccurredAt(clock.instant())
-                      .setDeliveryId(id.toString())
-                      .setNotificationId(n.requestId())
-                      .setUserId(recipient.userId())
-                      .setDeviceToken(device.token())
-                      .setPlatform(device.platform())
-                      .setTitle(c.part("title"))
-                      .setBody(c.part("body"))
-                      .setImageUrl(c.part("imageUrl"))
-                      .setLink(c.part("link"))
-                      .setData(n.data())
-                      .setCategory(n.category())
-                      .setWebPush(
-                          device.p256dh() == null
-                              ? null
-                              : new WebPushKeys(device.p256dh(), device.auth()))
-                      .build());
+                  push);
             }
           }
           default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
@@ -416,16 +395,29 @@ class FanOut {
       skips.merge(List.of(channel.name(), outcome, counted), 1, Integer::sum);
     }
 
+    /**
+     * Hands a channel delivery over, with its envelope: a deterministic event id, the tenant, the
+     * time, and the delivery, notification and recipient ids.
+     */
     private void send(
         FanOutWork work,
         String topic,
         String key,
         UUID deliveryId,
         Channel channel,
-        SpecificRecord value) {
+        SpecificRecordBase value) {
       if (!handedOver.add(deliveryId)) {
         return; // the same request twice in one batch
       }
+      Notification n = work.notification();
+      DeliveryEvents.stamp(
+          value,
+          DeliveryIds.eventId("delivery-requested", deliveryId),
+          n.tenantId(),
+          clock.instant(),
+          deliveryId.toString(),
+          n.requestId(),
+          key);
       requested.merge(channel.name(), 1, Integer::sum);
       produce(work.trace(), topic, key, value);
     }

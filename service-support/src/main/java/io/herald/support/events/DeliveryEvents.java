@@ -123,14 +123,41 @@ public final class DeliveryEvents {
   }
 
   private <R extends SpecificRecordBase> R envelope(R event, Subject subject) {
-    set(event, "eventId", UUID.randomUUID().toString());
-    set(event, "tenantId", subject.tenantId());
-    set(event, "occurredAt", clock.instant());
-    set(event, "deliveryId", subject.deliveryId());
-    set(event, "notificationId", subject.notificationId());
-    set(event, "userId", subject.userId());
+    stamp(
+        event,
+        UUID.randomUUID().toString(),
+        subject.tenantId(),
+        clock.instant(),
+        subject.deliveryId(),
+        subject.notificationId(),
+        subject.userId());
     set(event, "channel", subject.channel());
     return event;
+  }
+
+  /**
+   * Fills the envelope and the ids that delivery records and delivery events carry, by field name
+   * (a field the record does not have is left out): {@code eventId}, {@code tenantId}, {@code
+   * occurredAt}, {@code deliveryId}, {@code notificationId}, {@code userId}.
+   *
+   * <p>Example: {@code DeliveryEvents.stamp(new EmailDeliveryRequested(), eventId, "acme", now,
+   * deliveryId, requestId, "bob")}, then the channel's own fields with its setters.
+   */
+  public static <R extends SpecificRecordBase> R stamp(
+      R record,
+      String eventId,
+      String tenantId,
+      java.time.Instant occurredAt,
+      String deliveryId,
+      String notificationId,
+      String userId) {
+    set(record, "eventId", eventId);
+    set(record, "tenantId", tenantId);
+    set(record, "occurredAt", occurredAt);
+    set(record, "deliveryId", deliveryId);
+    set(record, "notificationId", notificationId);
+    set(record, "userId", userId);
+    return record;
   }
 
   /** Envelope fields that an event type does not have (ContactPointInvalid has no delivery id). */
