@@ -75,22 +75,13 @@ class PlatformEndToEndIT {
           .atMost(Duration.ofSeconds(20))
           .until(() -> bob.isConnected() && carol.isConnected() && dave.isConnected());
 
-      HttpResponse<String> accepted =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/api/notifications"))
-                  .header("Authorization", "Bearer " + token("acme", "alice"))
-                  .header("Content-Type", "application/json")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          """
-                          {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
-                           "category": "account", "title": "Welcome aboard",
-                           "body": "Hello Bob, your account is ready."}
-                          """))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(accepted.statusCode()).isEqualTo(202);
-      String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
+      String requestId =
+          sendAsAlice(
+              """
+              {"recipients": {"userIds": ["bob"]}, "channels": ["IN_APP", "EMAIL"],
+               "category": "account", "title": "Welcome aboard",
+               "body": "Hello Bob, your account is ready."}
+              """);
 
       await()
           .atMost(Duration.ofSeconds(60))
@@ -129,23 +120,14 @@ class PlatformEndToEndIT {
   @Test
   void shouldReachEveryChannelsProviderAndReportWhatsAppReadReceipts() throws Exception {
     Map<String, Long> before = receipts();
-    HttpResponse<String> accepted =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/api/notifications"))
-                .header("Authorization", "Bearer " + token("acme", "alice"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        """
-                        {"recipients": {"userIds": ["alice"]},
-                         "channels": ["IN_APP", "EMAIL", "WHATSAPP", "PUSH"],
-                         "category": "orders", "title": "Order shipped",
-                         "body": "Your order A-1042 is on its way."}
-                        """))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(accepted.statusCode()).isEqualTo(202);
-    String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
+    String requestId =
+        sendAsAlice(
+            """
+            {"recipients": {"userIds": ["alice"]},
+             "channels": ["IN_APP", "EMAIL", "WHATSAPP", "PUSH"],
+             "category": "orders", "title": "Order shipped",
+             "body": "Your order A-1042 is on its way."}
+            """);
 
     // Each provider received it: GreenMail the mail, the simulators the WhatsApp message, the FCM
     // message and the Web Push message (alice has one device of each kind).
@@ -304,6 +286,20 @@ class PlatformEndToEndIT {
         .isInstanceOf(PlatformException.class)
         .hasMessageContaining("already running");
     assertThat(Http.status(platform.gatewayUrl() + "/actuator/health/readiness")).isEqualTo(200);
+  }
+
+  /** POSTs a notification as alice (tenant acme); returns its request id once accepted. */
+  private static String sendAsAlice(String json) throws Exception {
+    HttpResponse<String> accepted =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/api/notifications"))
+                .header("Authorization", "Bearer " + token("acme", "alice"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    return JSON.readTree(accepted.body()).get("requestId").asString();
   }
 
   private static String get(String path, String token) throws Exception {
