@@ -95,11 +95,11 @@ final class ProviderCredentials {
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(2048);
     KeyPair google = rsa.generateKeyPair();
-    // One line of base64 between the PEM markers; "\\n" is the JSON escape of a newline.
     String pem =
-        "-----BEGIN PRIVATE KEY-----\\n"
-            + Base64.getEncoder().encodeToString(google.getPrivate().getEncoded())
-            + "\\n-----END PRIVATE KEY-----\\n";
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(google.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n";
     Map<String, String> key = new LinkedHashMap<>();
     key.put("type", "service_account");
     key.put("project_id", "herald-local");
@@ -107,16 +107,9 @@ final class ProviderCredentials {
     key.put("private_key", pem);
     key.put("client_email", "herald-push@herald-local.iam.gserviceaccount.com");
     key.put("token_uri", simulatorsBase + "/token");
-    StringBuilder json = new StringBuilder("{");
-    key.forEach(
-        (k, v) -> {
-          if (json.length() > 1) {
-            json.append(',');
-          }
-          json.append('"').append(k).append("\":\"").append(v).append('"');
-        });
-    json.append('}');
-    Files.writeString(serviceAccountFile(), json.toString());
+    Files.writeString(
+        serviceAccountFile(),
+        tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(key));
   }
 
   private static String random(int bytes) {

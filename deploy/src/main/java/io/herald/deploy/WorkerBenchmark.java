@@ -495,7 +495,7 @@ final class WorkerBenchmark {
       ObjectNode stub =
           (ObjectNode)
               JSON.readTree(Files.readString(simulatorsDir.resolve("mappings").resolve(f)));
-      stub.put("id", DELAY_STUB.substring(0, DELAY_STUB.length() - 1) + n++);
+      stub.put("id", delayStubId(n++));
       stub.put("priority", 2);
       // Matched on method and path alone: body and header matching would cost the simulator more
       // CPU than the worker spends on a delivery.
@@ -537,9 +537,11 @@ final class WorkerBenchmark {
     }
   }
 
+  /** Removes a stub by id; the delay stub is two stubs (FCM and Web Push share it). */
   private void removeStub(String id) {
-    for (String suffix : List.of("0", "1")) {
-      String stub = id.equals(DELAY_STUB) ? id.substring(0, id.length() - 1) + suffix : id;
+    List<String> ids =
+        id.equals(DELAY_STUB) ? List.of(delayStubId(0), delayStubId(1)) : List.of(id);
+    for (String stub : ids) {
       try {
         java.net.http.HttpClient.newHttpClient()
             .send(
@@ -551,10 +553,11 @@ final class WorkerBenchmark {
       } catch (IOException | InterruptedException e) {
         // the stub may already be gone
       }
-      if (!id.equals(DELAY_STUB)) {
-        return;
-      }
     }
+  }
+
+  private static String delayStubId(int n) {
+    return DELAY_STUB.substring(0, DELAY_STUB.length() - 1) + n;
   }
 
   private void resetReceipts() throws IOException {
