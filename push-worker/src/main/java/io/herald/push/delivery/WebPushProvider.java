@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -45,6 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class WebPushProvider implements DeliveryProvider<PushDeliveryRequested> {
 
   static final String NAME = "webpush";
+  private static final Logger log = LoggerFactory.getLogger(WebPushProvider.class);
   private static final Duration TOKEN_LIFETIME = Duration.ofHours(12);
 
   /** A VAPID token for one push service origin, reused until an hour before it expires. */
@@ -64,6 +67,7 @@ final class WebPushProvider implements DeliveryProvider<PushDeliveryRequested> {
     this.vapidKey = P256.privateKey(P256.base64Url(settings.vapidPrivateKey()));
     this.json = json;
     this.clock = clock;
+    log.info("Web Push encryption uses {} for P-256", SenderKeyAgreement.fastest().name());
   }
 
   @Override
