@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
  * ./herald run                      start the platform; Ctrl-C stops it
  * ./herald token bob                a token for demo user bob of tenant acme (8 hours)
  * ./herald token dave --tenant globex --roles admin
+ * ./herald token alice --roles author --brands shoes   a token for posts of brand shoes
  * ./herald latency 20               POST-to-SSE latency of the running platform
  * ./herald bench pipeline 1000000   notification-service throughput, N single-recipient requests
  * ./herald bench fanout 100000      one request to a role of N users on three channels
@@ -56,7 +57,7 @@ public final class HeraldLocal {
             whatsAppStatuses(home, Arrays.copyOfRange(args, 1, args.length));
         default -> {
           System.err.println(
-              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] | latency [N] [WARMUP]"
+              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
                   + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
                   + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
@@ -107,20 +108,23 @@ public final class HeraldLocal {
 
   static String token(Path home, String[] args) {
     if (args.length == 0 || args[0].startsWith("--")) {
-      throw new IllegalArgumentException("usage: ./herald token USER [--tenant T] [--roles a,b]");
+      throw new IllegalArgumentException(
+          "usage: ./herald token USER [--tenant T] [--roles a,b] [--brands x,y]");
     }
     String user = args[0];
     String tenant = "acme";
     List<String> roles = List.of();
+    List<String> brands = List.of();
     for (int i = 1; i < args.length - 1; i += 2) {
       switch (args[i]) {
         case "--tenant" -> tenant = args[i + 1];
         case "--roles" -> roles = List.of(args[i + 1].split(","));
+        case "--brands" -> brands = List.of(args[i + 1].split(","));
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     return new TokenIssuer(Platform.jwtSecretOf(home), Clock.systemUTC())
-        .issue(new HeraldPrincipal(tenant, user, roles), Duration.ofHours(8));
+        .issue(new HeraldPrincipal(tenant, user, roles, brands), Duration.ofHours(8));
   }
 
   private static String banner(Platform platform, double seconds) {

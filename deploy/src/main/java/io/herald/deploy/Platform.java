@@ -120,7 +120,8 @@ public final class Platform implements AutoCloseable {
 
     log("Starting PostgreSQL on 127.0.0.1:" + ports().postgres());
     startPostgres(data.resolve("postgres"));
-    createDatabases("notification", "email_worker", "whatsapp_worker", "push_worker", "registry");
+    createDatabases(
+        "notification", "publishing", "email_worker", "whatsapp_worker", "push_worker", "registry");
 
     log("Starting Kafka (KRaft) on 127.0.0.1:" + ports().kafka());
     ManagedProcess kafka = startKafka(data.resolve("kafka"));
@@ -628,11 +629,15 @@ public final class Platform implements AutoCloseable {
     switch (service) {
       case "gateway-service" -> {
         env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
+        env.put("PUBLISHING_SERVICE_URL", "http://127.0.0.1:" + port("publishing-service"));
         env.put("WHATSAPP_APP_SECRET", credentials.get("whatsapp.app-secret"));
         env.put("WHATSAPP_VERIFY_TOKEN", credentials.get("whatsapp.verify-token"));
       }
       case "notification-service" -> {
         env.putAll(database("notification"));
+      }
+      case "publishing-service" -> {
+        env.putAll(database("publishing"));
       }
       case "email-worker" -> {
         env.putAll(database("email_worker"));

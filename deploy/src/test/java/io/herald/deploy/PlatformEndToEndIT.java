@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The whole platform started the way {@code ./herald run} starts it (broker, registry, PostgreSQL,
  * GreenMail, simulators and the six services, each its own process), driven through the gateway's
  * HTTP API and SSE stream to the SMTP server and the simulated WhatsApp, FCM and Web Push
- * providers, and back through the WhatsApp status webhook.
+ * providers, and back through the WhatsApp status webhook; posts through review, from the gateway's
+ * commands to publishing-service's state.
  */
 class PlatformEndToEndIT {
 
@@ -247,6 +248,128 @@ class PlatformEndToEndIT {
   }
 
   @Test
+  void shouldTakePostsThroughReviewRefusingWhatTheirStateOrTheCallerDoesNotAllow()
+      throws Exception {
+    String alice = token("acme", "alice", List.of("author"), List.of("shoes"));
+    String rita = token("acme", "rita", List.of("approver"), List.of("shoes"));
+    String olga = token("acme", "olga", List.of("approver"), List.of("hats"));
+    String first = createPost(alice, "Spring sale: 20% off all sneakers");
+    String second = createPost(alice, "New laces in store");
+    String third = createPost(alice, "Draft, not submitted");
+    for (String post : List.of(first, second, third)) {
+      awaitPostState(post, rita, "draft");
+    }
+
+    HttpResponse<String> early = call("POST", "/api/posts/" + first + "/approve", rita, "{}");
+    assertThat(early.statusCode()).isEqualTo(409);
+    assertThat(early.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonNode conflict = JSON.readTree(early.body());
+    assertThat(conflict.get("type").asString()).endsWith("/invalid-transition");
+    assertThat(conflict.get("currentState").asString()).isEqualTo("draft");
+
+    for (String post : List.of(first, second)) {
+      assertThat(call("POST", "/api/posts/" + post + "/submit", alice, null).statusCode())
+          .isEqualTo(202);
+      awaitPostState(post, rita, "pending_approval");
+    }
+    assertThat(call("POST", "/api/posts/" + first + "/approve", alice, "{}").statusCode())
+        .as("an author is no approver")
+        .isEqualTo(403);
+    assertThat(call("GET", "/api/posts/" + first, olga, null).statusCode())
+        .as("another brand's post is not found")
+        .isEqualTo(404);
+    assertThat(call("POST", "/api/posts/" + first + "/approve", olga, "{}").statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> bulk =
+        call(
+            "POST",
+            "/api/posts/approvals",
+            rita,
+            "{\"decisions\":["
+                + "{\"postId\":\""
+                + first
+                + "\",\"decision\":\"approve\",\"comment\":\"Nice\"},"
+                + "{\"postId\":\""
+                + second
+                + "\",\"decision\":\"reject\",\"reason\":\"Show the new colours\"},"
+                + "{\"postId\":\""
+                + third
+                + "\",\"decision\":\"approve\"},"
+                + "{\"postId\":\"no-such-post\",\"decision\":\"approve\"}]}");
+    assertThat(bulk.statusCode()).isEqualTo(202);
+    JsonNode outcome = JSON.readTree(bulk.body());
+    assertThat(outcome.get("accepted").asInt()).isEqualTo(2);
+    assertThat(outcome.get("refused").asInt()).isEqualTo(2);
+    assertThat(outcome.get("results").valueStream().map(r -> r.get("status").asInt()).toList())
+        .containsExactly(202, 202, 409, 404);
+
+    awaitPostState(first, rita, "approved");
+    JsonNode rejected = awaitPostState(second, rita, "rejected");
+    assertThat(rejected.get("reason").asString()).isEqualTo("Show the new colours");
+    JsonNode history =
+        JSON.readTree(call("GET", "/api/posts/" + first + "/history", rita, null).body());
+    assertThat(history.get("items").valueStream().map(e -> e.get("type").asString()).toList())
+        .containsExactly("PostCreated", "PostSubmitted", "ContentApproved");
+
+    assertThat(
+            call(
+                    "PUT",
+                    "/api/posts/" + second,
+                    alice,
+                    "{\"text\":\"New laces, in six colours\",\"platforms\":[\"X\"]}")
+                .statusCode())
+        .isEqualTo(202);
+    assertThat(awaitPostState(second, rita, "draft").get("text").asString())
+        .isEqualTo("New laces, in six colours");
+    HttpResponse<String> none =
+        call(
+            "POST",
+            "/api/posts/approvals",
+            rita,
+            "{\"decisions\":[{\"postId\":\"" + first + "\",\"decision\":\"approve\"}]}");
+    assertThat(none.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(none.body()).get("type").asString()).endsWith("/bulk-refused");
+  }
+
+  private static String createPost(String token, String text) throws Exception {
+    HttpResponse<String> accepted =
+        call(
+            "POST",
+            "/api/posts",
+            token,
+            "{\"brandId\":\"shoes\",\"text\":\"" + text + "\",\"platforms\":[\"X\",\"LINKEDIN\"]}");
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+    return JSON.readTree(accepted.body()).get("postId").asString();
+  }
+
+  private static JsonNode awaitPostState(String postId, String token, String state) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              HttpResponse<String> r = call("GET", "/api/posts/" + postId, token, null);
+              return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            },
+            post -> post != null && state.equals(post.get("state").asString()));
+  }
+
+  private static HttpResponse<String> call(String method, String path, String token, String json)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + path))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void shouldEnforceBackwardCompatibilityInTheRegistry() throws Exception {
     String subjects =
         platform.registryBase() + "/apis/ccompat/v7/subjects/e2e.compat.v1-Thing/versions";
@@ -329,7 +452,11 @@ class PlatformEndToEndIT {
   }
 
   private static String token(String tenant, String user) {
+    return token(tenant, user, List.of(), List.of());
+  }
+
+  private static String token(String tenant, String user, List<String> roles, List<String> brands) {
     return new TokenIssuer(platform.jwtSecret(), Clock.systemUTC())
-        .issue(new HeraldPrincipal(tenant, user, List.of()), Duration.ofMinutes(10));
+        .issue(new HeraldPrincipal(tenant, user, roles, brands), Duration.ofMinutes(10));
   }
 }

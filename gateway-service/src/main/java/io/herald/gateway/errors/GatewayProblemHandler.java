@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -21,9 +23,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * Maps every error of the API to an RFC 9457 problem with a stable {@code type} (listed in
- * docs/problems.md). Validation problems carry an {@code errors} list of field and message.
+ * docs/problems.md). Validation problems carry an {@code errors} list of field and message. Ordered
+ * before service-support's {@code ApiProblemHandler}, which answers the {@code ApiException}s.
  */
 @RestControllerAdvice
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class GatewayProblemHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayProblemHandler.class);

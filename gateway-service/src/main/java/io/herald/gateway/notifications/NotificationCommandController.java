@@ -1,20 +1,20 @@
 package io.herald.gateway.notifications;
 
+import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
-import io.herald.gateway.errors.InvalidIdempotencyKeyException;
+import io.herald.gateway.commands.CommandPublisher;
+import io.herald.gateway.commands.IdempotencyKeys;
 import io.herald.support.security.HeraldPrincipal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Valid;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -36,14 +36,11 @@ import reactor.core.publisher.Mono;
 @RestController
 class NotificationCommandController {
 
-  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-  private static final Pattern KEY_FORMAT = Pattern.compile("[\\x21-\\x7e]{1,255}");
-
-  private final NotificationRequestPublisher publisher;
+  private final CommandPublisher publisher;
   private final Clock clock;
   private final Counter accepted;
 
-  NotificationCommandController(NotificationRequestPublisher publisher, MeterRegistry meters) {
+  NotificationCommandController(CommandPublisher publisher, MeterRegistry meters) {
     this.publisher = publisher;
     this.clock = Clock.systemUTC();
     this.accepted =
@@ -58,14 +55,12 @@ class NotificationCommandController {
       produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<NotificationAccepted>> send(
       @Valid @RequestBody SendNotificationRequest request,
-      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+      @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
       HeraldPrincipal caller) {
-    if (idempotencyKey != null && !KEY_FORMAT.matcher(idempotencyKey).matches()) {
-      return Mono.error(new InvalidIdempotencyKeyException());
-    }
+    IdempotencyKeys.check(idempotencyKey);
     NotificationRequested event = toEvent(request, idempotencyKey, caller);
     return publisher
-        .publish(event)
+        .publish(TopicCatalog.NOTIFICATION_REQUESTS, event.getRequestId(), event)
         .doOnSuccess(ignored -> accepted.increment())
         .thenReturn(
             ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -103,13 +98,8 @@ class NotificationCommandController {
         .build();
   }
 
-  /** Stable for a key within one caller's scope; random without a key. */
   static String requestId(HeraldPrincipal caller, String idempotencyKey) {
-    if (idempotencyKey == null) {
-      return UUID.randomUUID().toString();
-    }
-    String scope = caller.tenantId() + '\u0000' + caller.userId() + '\u0000' + idempotencyKey;
-    return UUID.nameUUIDFromBytes(scope.getBytes(StandardCharsets.UTF_8)).toString();
+    return IdempotencyKeys.id(caller, idempotencyKey);
   }
 
   private static List<String> distinct(List<String> values) {

@@ -1,6 +1,7 @@
 package io.herald.gateway.notifications;
 
 import io.herald.gateway.GatewayProperties;
+import io.herald.gateway.commands.CommandPublisher;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.HeraldSecurityConfiguration;
 import io.herald.support.security.TokenIssuer;
@@ -43,9 +44,9 @@ class NotificationCommandWebTest {
   @TestConfiguration
   static class NoBroker {
     @Bean
-    NotificationRequestPublisher publisher(GatewayProperties properties) {
+    CommandPublisher publisher(GatewayProperties properties) {
       Map<String, Object> config = Map.of("bootstrap.servers", "127.0.0.1:1", "max.block.ms", 1000);
-      return new NotificationRequestPublisher(
+      return new CommandPublisher(
           new KafkaTemplate<String, SpecificRecord>(
               new DefaultKafkaProducerFactory<>(config, new StringSerializer(), null)),
           properties);

@@ -22,6 +22,7 @@ import io.herald.notification.templates.TemplateEngine;
 import io.herald.notification.templates.TemplateEngine.Rendered;
 import io.herald.notification.templates.TemplateReader;
 import io.herald.support.events.DeliveryEvents;
+import io.herald.support.kafka.DeadLetters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;

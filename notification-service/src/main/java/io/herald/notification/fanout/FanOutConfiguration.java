@@ -3,8 +3,8 @@ package io.herald.notification.fanout;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.herald.notification.subscribers.AudienceRepository;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.herald.support.kafka.DeadLetters;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,9 +12,6 @@ import org.springframework.core.env.Environment;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.util.backoff.ExponentialBackOff;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -57,37 +54,22 @@ class FanOutConfiguration {
   }
 
   @Bean
+  DeadLetters deadLetters(FanOutKafka kafka, MeterRegistry meters) {
+    return new DeadLetters(kafka, meters, "herald.fanout.dead-lettered");
+  }
+
+  @Bean
   ConcurrentKafkaListenerContainerFactory<String, Object> fanOutListenerFactory(
       ConsumerFactory<String, Object> consumerFactory,
       FanOutKafka kafka,
       FanOutProperties properties) {
-    ConcurrentKafkaListenerContainerFactory<String, Object> factory =
-        new ConcurrentKafkaListenerContainerFactory<>();
-    factory.setConsumerFactory(consumerFactory);
-    factory.setBatchListener(true);
-    factory.setConcurrency(properties.concurrency());
-    ContainerProperties container = factory.getContainerProperties();
-    container.setKafkaAwareTransactionManager(kafka.transactionManager());
-    container.setAckMode(ContainerProperties.AckMode.BATCH);
-    // Poison records never reach this point (the listener dead-letters them inside the batch),
-    // so what fails a batch is the database or the broker: retry it, never drop it.
-    ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
-    backOff.setMaxInterval(10_000);
-    factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(backOff));
-    factory.setContainerCustomizer(
-        listener -> {
-          Properties consumer = listener.getContainerProperties().getKafkaConsumerProperties();
-          boolean chunks = FanOutChunksListener.ID.equals(listener.getListenerId());
-          consumer.setProperty(
-              ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-              Integer.toString(chunks ? properties.chunksPerBatch() : properties.maxBatch()));
-          // Static membership: an instance restarted after a crash takes its partitions back at
-          // once instead of waiting for the session of its previous life to time out. Each
-          // consumer thread gets its own suffix.
-          consumer.setProperty(
-              ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
-              properties.instanceId() + "-" + listener.getListenerId());
-        });
-    return factory;
+    return kafka.batchListenerFactory(
+        consumerFactory,
+        properties.concurrency(),
+        properties.instanceId(),
+        listenerId ->
+            FanOutChunksListener.ID.equals(listenerId)
+                ? properties.chunksPerBatch()
+                : properties.maxBatch());
   }
 }

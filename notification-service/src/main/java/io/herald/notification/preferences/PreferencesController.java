@@ -2,8 +2,8 @@ package io.herald.notification.preferences;
 
 import io.herald.events.v1.Channel;
 import io.herald.notification.preferences.PreferenceRepository.TenantCategory;
-import io.herald.notification.web.ApiException;
 import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.web.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.herald.notification.subscribers;
 
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.ContactPointInvalid;
-import io.herald.notification.fanout.DeadLetters;
 import io.herald.notification.fanout.FanOutKafka;
 import io.herald.notification.subscribers.SubscriberStore.Removal;
+import io.herald.support.kafka.DeadLetters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;

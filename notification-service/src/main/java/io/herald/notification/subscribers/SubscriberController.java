@@ -1,7 +1,7 @@
 package io.herald.notification.subscribers;
 
-import io.herald.notification.web.ApiException;
 import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.web.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

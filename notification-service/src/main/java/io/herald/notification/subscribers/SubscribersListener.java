@@ -1,9 +1,9 @@
 package io.herald.notification.subscribers;
 
 import io.herald.events.v1.SubscriberUpdated;
-import io.herald.notification.fanout.DeadLetters;
 import io.herald.notification.subscribers.SubscriberStore.Removal;
 import io.herald.notification.subscribers.SubscriberStore.Upsert;
+import io.herald.support.kafka.DeadLetters;
 import io.herald.support.kafka.PoisonRecordException;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -15,6 +15,9 @@ import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.InboxItemsRead;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.PostCreated;
+import io.herald.events.v1.PostSubmitted;
+import io.herald.events.v1.PostUpdated;
 import io.herald.events.v1.PublishCancelRequested;
 import io.herald.events.v1.PublishRequested;
 import io.herald.events.v1.PublishRetryRequested;
@@ -41,7 +44,12 @@ public final class TopicCatalog {
       new TopicSpec(
           "content.approvals.v1",
           KeyType.POST_ID,
-          List.of(ContentApproved.class, ContentRejected.class),
+          List.of(
+              PostCreated.class,
+              PostUpdated.class,
+              PostSubmitted.class,
+              ContentApproved.class,
+              ContentRejected.class),
           3,
           MONTH,
           CleanupPolicy.DELETE,

@@ -5,16 +5,24 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
+import java.util.function.ToIntFunction;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
 import org.springframework.kafka.transaction.KafkaTransactionManager;
+import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * A transactional producer for batch listeners. Records sent from a listener whose container uses
@@ -65,6 +73,43 @@ public class TransactionalKafka implements DisposableBean {
 
   public KafkaTransactionManager<String, Object> transactionManager() {
     return transactionManager;
+  }
+
+  /**
+   * A factory of batch listeners in this producer's transactions: offsets are committed with what
+   * the batch produced; a failed batch (database or broker, never a poison record, which listeners
+   * dead-letter within the batch) is rolled back and retried with backoff, never dropped. Each
+   * listener gets a static group membership ({@code instanceId-listenerId}), so an instance
+   * restarted after a crash takes its partitions back at once.
+   *
+   * @param maxPollRecords the batch size of a listener, by its id
+   */
+  public ConcurrentKafkaListenerContainerFactory<String, Object> batchListenerFactory(
+      ConsumerFactory<String, Object> consumerFactory,
+      int concurrency,
+      String instanceId,
+      ToIntFunction<String> maxPollRecords) {
+    ConcurrentKafkaListenerContainerFactory<String, Object> factory =
+        new ConcurrentKafkaListenerContainerFactory<>();
+    factory.setConsumerFactory(consumerFactory);
+    factory.setBatchListener(true);
+    factory.setConcurrency(concurrency);
+    ContainerProperties container = factory.getContainerProperties();
+    container.setKafkaAwareTransactionManager(transactionManager);
+    container.setAckMode(ContainerProperties.AckMode.BATCH);
+    ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
+    backOff.setMaxInterval(10_000);
+    factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(backOff));
+    factory.setContainerCustomizer(
+        listener -> {
+          Properties consumer = listener.getContainerProperties().getKafkaConsumerProperties();
+          consumer.setProperty(
+              ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+              Integer.toString(maxPollRecords.applyAsInt(listener.getListenerId())));
+          consumer.setProperty(
+              ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId + "-" + listener.getListenerId());
+        });
+    return factory;
   }
 
   @Override

@@ -40,6 +40,7 @@ public class TokenIssuer {
             .subject(principal.userId())
             .claim(TokenVerifier.TENANT_CLAIM, principal.tenantId())
             .claim(TokenVerifier.ROLES_CLAIM, principal.roles())
+            .claim(TokenVerifier.BRANDS_CLAIM, principal.brands())
             .issueTime(now)
             .expirationTime(Date.from(clock.instant().plus(lifetime)))
             .jwtID(UUID.randomUUID().toString())

@@ -23,6 +23,7 @@ public class TokenVerifier {
   static final String ISSUER = "herald";
   static final String TENANT_CLAIM = "tenant";
   static final String ROLES_CLAIM = "roles";
+  static final String BRANDS_CLAIM = "brands";
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
   private final JWSVerifier verifier;
@@ -78,7 +79,8 @@ public class TokenVerifier {
         throw new InvalidTokenException("token must carry 'sub' and 'tenant' claims");
       }
       List<String> roles = claims.getStringListClaim(ROLES_CLAIM);
-      return new HeraldPrincipal(tenant, subject, roles);
+      List<String> brands = claims.getStringListClaim(BRANDS_CLAIM);
+      return new HeraldPrincipal(tenant, subject, roles, brands);
     } catch (ParseException e) {
       throw new InvalidTokenException("token claims have the wrong types");
     }

@@ -32,6 +32,24 @@ class TokenVerifierTest {
   }
 
   @Test
+  void shouldCarryTheBrandsTheCallerMayActFor() {
+    String token =
+        new TokenIssuer(SECRET, NOW)
+            .issue(
+                new HeraldPrincipal("acme", "alice", List.of("author"), List.of("shoes", "hats")),
+                Duration.ofHours(1));
+
+    HeraldPrincipal principal = verifier.verify(token);
+
+    assertThat(principal.brands()).containsExactly("shoes", "hats");
+    assertThat(principal.mayActFor("hats")).isTrue();
+    assertThat(principal.mayActFor("coats")).isFalse();
+    assertThat(
+            new HeraldPrincipal("acme", "root", List.of("admin"), List.of("*")).mayActFor("coats"))
+        .isTrue();
+  }
+
+  @Test
   void shouldRefuseTokenSignedWithAnotherSecret() {
     byte[] other = "ffffffffffffffffffffffffffffffff".getBytes(StandardCharsets.UTF_8);
     String token =

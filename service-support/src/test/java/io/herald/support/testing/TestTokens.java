@@ -20,4 +20,11 @@ public final class TestTokens {
     return new TokenIssuer(secret.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
         .issue(new HeraldPrincipal(tenant, user, List.of(roles)), Duration.ofMinutes(5));
   }
+
+  /** A token scoped to {@code brands} ({@code "*"} for all of the tenant's). */
+  public static String issue(
+      String secret, String tenant, String user, List<String> roles, List<String> brands) {
+    return new TokenIssuer(secret.getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
+        .issue(new HeraldPrincipal(tenant, user, roles, brands), Duration.ofMinutes(5));
+  }
 }

@@ -1,6 +1,5 @@
-package io.herald.notification.web;
+package io.herald.support.web;
 
-import io.herald.support.web.Problems;
 import java.net.URI;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -9,9 +8,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 
-/** Answers {@link ApiException}s and unreadable bodies as {@code application/problem+json}. */
+/**
+ * Answers {@link ApiException}s and unreadable bodies as {@code application/problem+json}, in every
+ * reactive Herald service ({@link HeraldWebConfiguration}). A service's own advice ordered before
+ * this one takes precedence for the exceptions it handles.
+ */
 @RestControllerAdvice
-class ApiProblemHandler {
+public class ApiProblemHandler {
 
   @ExceptionHandler(ApiException.class)
   ResponseEntity<ProblemDetail> api(ApiException e, ServerWebExchange exchange) {
@@ -21,6 +24,7 @@ class ApiProblemHandler {
     if (!e.errors().isEmpty()) {
       problem.setProperty("errors", e.errors());
     }
+    e.properties().forEach(problem::setProperty);
     return ResponseEntity.status(e.status()).body(problem);
   }
 

@@ -1,4 +1,4 @@
-package io.herald.notification.web;
+package io.herald.support.web;
 
 import java.util.List;
 import java.util.Map;
@@ -15,13 +15,27 @@ public class ApiException extends RuntimeException {
   private final HttpStatus status;
   private final String kind;
   private final List<Map<String, String>> errors;
+  private final Map<String, Object> properties;
 
   public ApiException(
       HttpStatus status, String kind, String detail, List<Map<String, String>> errors) {
+    this(status, kind, detail, errors, Map.of());
+  }
+
+  /**
+   * @param properties extension members of the problem, e.g. {@code currentState}
+   */
+  public ApiException(
+      HttpStatus status,
+      String kind,
+      String detail,
+      List<Map<String, String>> errors,
+      Map<String, Object> properties) {
     super(detail);
     this.status = status;
     this.kind = kind;
     this.errors = List.copyOf(errors);
+    this.properties = Map.copyOf(properties);
   }
 
   public static ApiException notFound(String detail) {
@@ -38,6 +52,11 @@ public class ApiException extends RuntimeException {
         HttpStatus.BAD_REQUEST, "validation-failed", "The request body is not valid.", errors);
   }
 
+  /** 409 {@code kind}, with extension members such as the state that refused the command. */
+  public static ApiException conflict(String kind, String detail, Map<String, Object> properties) {
+    return new ApiException(HttpStatus.CONFLICT, kind, detail, List.of(), properties);
+  }
+
   public HttpStatus status() {
     return status;
   }
@@ -48,5 +67,9 @@ public class ApiException extends RuntimeException {
 
   public List<Map<String, String>> errors() {
     return errors;
+  }
+
+  public Map<String, Object> properties() {
+    return properties;
   }
 }

@@ -1,7 +1,6 @@
-package io.herald.gateway.notifications;
+package io.herald.gateway.commands;
 
-import io.herald.events.catalog.TopicCatalog;
-import io.herald.events.v1.NotificationRequested;
+import io.herald.events.catalog.TopicSpec;
 import io.herald.gateway.GatewayProperties;
 import io.herald.gateway.errors.BrokerUnavailableException;
 import org.apache.avro.specific.SpecificRecord;
@@ -10,24 +9,32 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-/** Puts {@link NotificationRequested} on its topic and completes once the broker acknowledged. */
+/**
+ * Puts a command's event on its topic and completes once the broker acknowledged it; a broker that
+ * does not answer within {@code herald.gateway.publish-timeout} fails it with {@link
+ * BrokerUnavailableException} (503 to the caller).
+ *
+ * <p>Example: {@code publisher.publish(TopicCatalog.CONTENT_APPROVALS, postId, event)}.
+ */
 @Component
-class NotificationRequestPublisher {
+public class CommandPublisher {
 
   private final KafkaTemplate<String, SpecificRecord> kafka;
   private final GatewayProperties properties;
 
-  NotificationRequestPublisher(
+  public CommandPublisher(
       KafkaTemplate<String, SpecificRecord> kafka, GatewayProperties properties) {
     this.kafka = kafka;
     this.properties = properties;
   }
 
-  Mono<Void> publish(NotificationRequested event) {
+  public Mono<Void> publish(TopicSpec topic, String key, SpecificRecord event) {
+    if (!topic.carries(event.getClass())) {
+      throw new IllegalArgumentException(
+          topic.name() + " does not carry " + event.getClass().getSimpleName());
+    }
     // send() may block while it fetches metadata (up to max.block.ms): keep it off the event loop.
-    return Mono.fromFuture(
-            () ->
-                kafka.send(TopicCatalog.NOTIFICATION_REQUESTS.name(), event.getRequestId(), event))
+    return Mono.fromFuture(() -> kafka.send(topic.name(), key, event))
         .subscribeOn(Schedulers.boundedElastic())
         .timeout(properties.publishTimeout())
         .onErrorMap(BrokerUnavailableException::new)

@@ -1,6 +1,5 @@
-package io.herald.notification.fanout;
+package io.herald.support.kafka;
 
-import io.herald.support.kafka.PoisonRecordException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 import java.util.function.Function;
@@ -12,14 +11,15 @@ import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
-import org.springframework.stereotype.Component;
 
 /**
  * Takes the records of a batch that can never be processed out of it: each goes to {@code
  * <topic>-dlt} in the batch's transaction, with spring-kafka's {@code kafka_dlt-*} headers
  * (exception, message, original topic, partition, offset), and the rest of the batch goes on.
+ *
+ * <p>Example: {@code new DeadLetters(kafka, meters, "herald.fanout.dead-lettered")}, then {@code
+ * deadLetters.attempt(record, consumer, PostCreated.class, false, this::apply)} for each record.
  */
-@Component
 public class DeadLetters {
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
@@ -27,10 +27,16 @@ public class DeadLetters {
 
   private final DeadLetterPublishingRecoverer recoverer;
   private final MeterRegistry meters;
+  private final String counter;
 
-  DeadLetters(FanOutKafka kafka, MeterRegistry meters) {
+  /**
+   * @param kafka the transactional producer of the batch listeners whose records are handed here
+   * @param counter name of the counter (tagged by topic) of the records dead-lettered
+   */
+  public DeadLetters(TransactionalKafka kafka, MeterRegistry meters, String counter) {
     this.recoverer = new DeadLetterPublishingRecoverer(kafka.template());
     this.meters = meters;
+    this.counter = counter;
   }
 
   /**
@@ -70,7 +76,7 @@ public class DeadLetters {
           record.offset(),
           e.getMessage());
       recoverer.accept(record, consumer, e);
-      meters.counter("herald.fanout.dead-lettered", "topic", record.topic()).increment();
+      meters.counter(counter, "topic", record.topic()).increment();
       return Optional.empty();
     }
   }

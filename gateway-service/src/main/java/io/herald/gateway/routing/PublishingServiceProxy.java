@@ -1,0 +1,27 @@
+package io.herald.gateway.routing;
+
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * Routes to publishing-service the reads it owns: posts (one, a page, several by id) and a post's
+ * history ({@link Upstream}). Commands on posts are the gateway's own ({@code
+ * PostCommandController}).
+ */
+@RestController
+class PublishingServiceProxy {
+
+  private final Upstream publishingService;
+
+  PublishingServiceProxy(Upstream publishingService) {
+    this.publishingService = publishingService;
+  }
+
+  @GetMapping({"/api/posts", "/api/posts/**"})
+  Mono<Void> posts(ServerHttpRequest request, ServerHttpResponse response) {
+    return publishingService.forward(request, response);
+  }
+}

@@ -1,0 +1,153 @@
+package io.herald.publishing.posts;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The API's reads of posts and their history. Every query is scoped to one tenant and to the brands
+ * the caller may act for ({@code null} brands: all of the tenant's).
+ */
+@Repository
+class PostReader {
+
+  private static final String COLUMNS =
+      "tenant_id, post_id, brand_id, author_id, body, media_urls, platforms, state, reason,"
+          + " reviewed_by, version, created_at, updated_at";
+
+  /** Where a page ends: the last post's {@code updated_at} and id. */
+  record Cursor(Instant updatedAt, String postId) {}
+
+  private final DatabaseClient db;
+
+  PostReader(DatabaseClient db) {
+    this.db = db;
+  }
+
+  Mono<Post> find(String tenantId, List<String> brands, String postId) {
+    return findAll(tenantId, brands, List.of(postId)).next();
+  }
+
+  Flux<Post> findAll(String tenantId, List<String> brands, List<String> postIds) {
+    DatabaseClient.GenericExecuteSpec spec =
+        db.sql(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM posts WHERE tenant_id = :tenant AND post_id = ANY(:posts)"
+                    + brandFilter(brands))
+            .bind("tenant", tenantId)
+            .bind("posts", array(postIds));
+    if (brands != null) {
+      spec = spec.bind("brands", array(brands));
+    }
+    return spec.map(PostReader::post).all();
+  }
+
+  /** Newest changed first; {@code brandId} and {@code state} narrow the list when not null. */
+  Flux<Post> page(
+      String tenantId,
+      List<String> brands,
+      String brandId,
+      PostState state,
+      Cursor after,
+      int limit) {
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(COLUMNS)
+            .append(" FROM posts WHERE tenant_id = :tenant")
+            .append(brandFilter(brands));
+    if (brandId != null) {
+      sql.append(" AND brand_id = :brand");
+    }
+    if (state != null) {
+      sql.append(" AND state = :state");
+    }
+    if (after != null) {
+      sql.append(" AND (updated_at, post_id) < (:afterTime, :afterId)");
+    }
+    sql.append(" ORDER BY updated_at DESC, post_id DESC LIMIT :limit");
+    DatabaseClient.GenericExecuteSpec spec =
+        db.sql(sql.toString()).bind("tenant", tenantId).bind("limit", limit);
+    if (brands != null) {
+      spec = spec.bind("brands", array(brands));
+    }
+    if (brandId != null) {
+      spec = spec.bind("brand", brandId);
+    }
+    if (state != null) {
+      spec = spec.bind("state", state.wire());
+    }
+    if (after != null) {
+      spec =
+          spec.bind("afterTime", after.updatedAt().atOffset(ZoneOffset.UTC))
+              .bind("afterId", after.postId());
+    }
+    return spec.map(PostReader::post).all();
+  }
+
+  /** The post's history, oldest first. */
+  Flux<PostHistoryEntry> history(String tenantId, String postId) {
+    return db.sql(
+            """
+            SELECT event_id, tenant_id, post_id, type, actor, outcome, from_state, to_state, detail,
+                   occurred_at
+              FROM post_events
+             WHERE tenant_id = :tenant AND post_id = :post
+             ORDER BY recorded_at, event_id
+            """)
+        .bind("tenant", tenantId)
+        .bind("post", postId)
+        .map(
+            row ->
+                new PostHistoryEntry(
+                    row.get("event_id", String.class),
+                    row.get("tenant_id", String.class),
+                    row.get("post_id", String.class),
+                    row.get("type", String.class),
+                    row.get("actor", String.class),
+                    PostHistoryEntry.Outcome.valueOf(
+                        row.get("outcome", String.class).toUpperCase(Locale.ROOT)),
+                    state(row.get("from_state", String.class)),
+                    state(row.get("to_state", String.class)),
+                    row.get("detail", String.class),
+                    row.get("occurred_at", OffsetDateTime.class).toInstant()))
+        .all();
+  }
+
+  private static String brandFilter(List<String> brands) {
+    return brands == null ? "" : " AND brand_id = ANY(:brands)";
+  }
+
+  private static String[] array(List<String> values) {
+    return values.toArray(String[]::new);
+  }
+
+  private static PostState state(String wire) {
+    return wire == null ? null : PostState.fromWire(wire).orElse(null);
+  }
+
+  private static Post post(Readable row) {
+    return new Post(
+        row.get("tenant_id", String.class),
+        row.get("post_id", String.class),
+        row.get("brand_id", String.class),
+        row.get("author_id", String.class),
+        row.get("body", String.class),
+        Arrays.asList(row.get("media_urls", String[].class)),
+        Arrays.asList(row.get("platforms", String[].class)),
+        state(row.get("state", String.class)),
+        row.get("reason", String.class),
+        row.get("reviewed_by", String.class),
+        row.get("version", Integer.class),
+        row.get("created_at", OffsetDateTime.class).toInstant(),
+        row.get("updated_at", OffsetDateTime.class).toInstant());
+  }
+}

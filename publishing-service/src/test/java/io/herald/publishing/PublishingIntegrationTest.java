@@ -1,0 +1,86 @@
+package io.herald.publishing;
+
+import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import io.herald.support.testing.TestTokens;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.kafka.test.utils.ContainerTestUtils;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * publishing-service on a real KRaft broker, Apicurio Registry and PostgreSQL, driven through its
+ * topics and read through its HTTP API. Each test works in a tenant of its own.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
+@EmbeddedKafka(partitions = 3)
+public abstract class PublishingIntegrationTest {
+
+  protected static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+  private static final ParameterizedTypeReference<Map<String, Object>> JSON =
+      new ParameterizedTypeReference<>() {};
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
+    registry.add("herald.security.jwt-secret", () -> SECRET);
+    PostgresTestDatabase.shared().register(registry);
+  }
+
+  @LocalServerPort protected int port;
+  @Autowired protected EmbeddedKafkaBroker broker;
+  @Autowired private KafkaListenerEndpointRegistry listeners;
+
+  /** The tenant of this test alone. */
+  protected final String tenant = "t-" + UUID.randomUUID();
+
+  @BeforeEach
+  void listenersAssigned() {
+    for (MessageListenerContainer container : listeners.getListenerContainers()) {
+      ContainerTestUtils.waitForAssignment(container, 3);
+    }
+  }
+
+  /** Produces each value keyed as given, each acknowledged, in order. */
+  protected void produce(String topic, String key, SpecificRecord... values) throws Exception {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      for (SpecificRecord value : values) {
+        producer.send(new ProducerRecord<>(topic, key, value)).get();
+      }
+    }
+  }
+
+  protected String token(String user, List<String> roles, List<String> brands) {
+    return TestTokens.issue(SECRET, tenant, user, roles, brands);
+  }
+
+  protected ResponseEntity<Map<String, Object>> get(String path, String token) {
+    return WebClient.create("http://127.0.0.1:" + port)
+        .get()
+        .uri(path)
+        .header("Authorization", "Bearer " + token)
+        .exchangeToMono(r -> r.toEntity(JSON))
+        .block(Duration.ofSeconds(10));
+  }
+}
