@@ -638,6 +638,8 @@ public final class Platform implements AutoCloseable {
       }
       case "publishing-service" -> {
         env.putAll(database("publishing"));
+        env.put("PUBLISHING_TOKEN_KEY", credentials.get(ProviderCredentials.TOKEN_KEY));
+        env.put("X_API_URL", simulatorsBase());
       }
       case "email-worker" -> {
         env.putAll(database("email_worker"));

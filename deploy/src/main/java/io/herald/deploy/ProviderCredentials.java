@@ -25,6 +25,7 @@ import java.util.Properties;
 final class ProviderCredentials {
 
   static final String WHATSAPP_PHONE_NUMBER_ID = "106540352242922";
+  static final String TOKEN_KEY = "publishing.token-key";
 
   private final Path dir;
   private final Properties values = new Properties();
@@ -55,6 +56,14 @@ final class ProviderCredentials {
         try (var in = Files.newBufferedReader(file)) {
           values.load(in);
         }
+        if (values.getProperty(TOKEN_KEY) == null) {
+          // A data folder from before platform tokens were sealed.
+          values.setProperty(TOKEN_KEY, tokenKey());
+          try (var out = Files.newBufferedWriter(file)) {
+            values.store(
+                out, "Provider credentials of the local platform (simulated providers only)");
+          }
+        }
       } else {
         create(simulatorsBase);
         try (var out = Files.newBufferedWriter(file)) {
@@ -74,6 +83,7 @@ final class ProviderCredentials {
     values.setProperty("whatsapp.verify-token", random(16));
     values.setProperty("whatsapp.access-token", "EAAG" + random(24));
     values.setProperty("sendgrid.api-key", "SG." + random(24));
+    values.setProperty(TOKEN_KEY, tokenKey());
 
     KeyPair vapid = P256.generate();
     values.setProperty(
@@ -110,6 +120,13 @@ final class ProviderCredentials {
     Files.writeString(
         serviceAccountFile(),
         tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(key));
+  }
+
+  /** 32 random bytes, base64: the AES-256 key that seals platform tokens at rest. */
+  private static String tokenKey() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return Base64.getEncoder().encodeToString(key);
   }
 
   private static String random(int bytes) {

@@ -2,19 +2,42 @@ package io.herald.publishing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.herald.publishing.connections.ConnectionStore;
+import io.herald.publishing.connections.TokenCipher;
+import io.herald.publishing.jobs.JobRunner;
+import io.herald.publishing.jobs.JobStore;
+import io.herald.publishing.jobs.OutboxRelay;
+import io.herald.publishing.platforms.PlatformClient;
+import io.herald.publishing.platforms.XClient;
+import io.herald.publishing.posts.PostProgress;
+import io.herald.publishing.posts.PostStore;
 import io.herald.support.kafka.DeadLetters;
 import io.herald.support.kafka.TransactionalKafka;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelOption;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.json.JsonMapper;
 
-/** The consumers' database pool, transactional producer and batch listener factory. */
+/**
+ * The consumers' database pool, transactional producer and batch listener factory; the token
+ * cipher, the platform clients, the job runner and the outbox relay.
+ */
 @Configuration
 @EnableConfigurationProperties(PublishingProperties.class)
 class PublishingConfiguration {
@@ -32,6 +55,66 @@ class PublishingConfiguration {
     config.setMaximumPoolSize(2 * properties.concurrency() + 2);
     config.setMinimumIdle(1);
     return new HikariDataSource(config);
+  }
+
+  @Bean
+  TokenCipher tokenCipher(PublishingProperties properties) {
+    Map<String, String> keys = new HashMap<>();
+    properties
+        .tokenKeys()
+        .forEach(
+            (id, key) -> {
+              if (key != null && !key.isBlank()) {
+                keys.put(id, key);
+              }
+            });
+    if (properties.activeTokenKey() == null || !keys.containsKey(properties.activeTokenKey())) {
+      throw new IllegalStateException(
+          "Platform tokens are encrypted at rest: set herald.publishing.token-keys (PUBLISHING_TOKEN_KEY,"
+              + " 32 random bytes in base64) and herald.publishing.active-token-key");
+    }
+    return TokenCipher.fromBase64(keys, properties.activeTokenKey());
+  }
+
+  @Bean
+  XClient xClient(
+      WebClient.Builder webClients, JsonMapper json, Clock clock, PublishingProperties properties) {
+    ConnectionProvider pool =
+        ConnectionProvider.builder("x")
+            .maxConnections(properties.jobs().inFlight())
+            .pendingAcquireMaxCount(-1)
+            .maxIdleTime(Duration.ofSeconds(30))
+            .build();
+    HttpClient http = HttpClient.create(pool).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000);
+    return new XClient(
+        webClients
+            .baseUrl(properties.platformUrl("X"))
+            .clientConnector(new ReactorClientHttpConnector(http))
+            .build(),
+        json,
+        clock,
+        properties.jobs().callTimeout());
+  }
+
+  @Bean
+  JobRunner jobRunner(
+      DataSource dataSource,
+      JobStore jobs,
+      PostStore posts,
+      PostProgress progress,
+      ConnectionStore connections,
+      List<PlatformClient> clients,
+      PublishingProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new JobRunner(
+        dataSource, jobs, posts, progress, connections, clients, properties, clock, meters);
+  }
+
+  @Bean
+  OutboxRelay outboxRelay(
+      DataSource dataSource, TransactionalKafka kafka, PublishingProperties properties) {
+    return new OutboxRelay(dataSource, kafka, properties.jobs().pollInterval());
   }
 
   @Bean

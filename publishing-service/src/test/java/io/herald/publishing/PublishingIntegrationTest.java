@@ -1,10 +1,13 @@
 package io.herald.publishing;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,6 +40,13 @@ import org.springframework.web.reactive.function.client.WebClient;
 public abstract class PublishingIntegrationTest {
 
   protected static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+
+  /** The key that seals platform tokens in these tests. */
+  protected static final byte[] TOKEN_KEY = new java.security.SecureRandom().generateSeed(32);
+
+  /** Plays the social platforms' APIs. */
+  protected static final WireMockServer PLATFORMS = started();
+
   private static final ParameterizedTypeReference<Map<String, Object>> JSON =
       new ParameterizedTypeReference<>() {};
 
@@ -45,6 +55,17 @@ public abstract class PublishingIntegrationTest {
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("herald.security.jwt-secret", () -> SECRET);
     PostgresTestDatabase.shared().register(registry);
+    registry.add(
+        "herald.publishing.token-keys.local", () -> Base64.getEncoder().encodeToString(TOKEN_KEY));
+    registry.add("herald.publishing.active-token-key", () -> "local");
+    registry.add("herald.publishing.platforms.X", PLATFORMS::baseUrl);
+  }
+
+  private static WireMockServer started() {
+    WireMockServer server =
+        new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+    server.start();
+    return server;
   }
 
   @LocalServerPort protected int port;
@@ -56,8 +77,9 @@ public abstract class PublishingIntegrationTest {
 
   @BeforeEach
   void listenersAssigned() {
+    // content.approvals.v1 and publishing.requests.v1, three partitions each.
     for (MessageListenerContainer container : listeners.getListenerContainers()) {
-      ContainerTestUtils.waitForAssignment(container, 3);
+      ContainerTestUtils.waitForAssignment(container, 6);
     }
   }
 

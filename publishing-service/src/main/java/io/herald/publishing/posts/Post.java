@@ -46,7 +46,7 @@ public record Post(
         at);
   }
 
-  Post moved(PostState to, String reason, String reviewedBy, Instant at) {
+  public Post moved(PostState to, String reason, String reviewedBy, Instant at) {
     return new Post(
         tenantId,
         postId,

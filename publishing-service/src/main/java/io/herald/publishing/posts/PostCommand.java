@@ -5,18 +5,25 @@ import io.herald.events.v1.ContentRejected;
 import io.herald.events.v1.PostCreated;
 import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PostUpdated;
+import io.herald.events.v1.PublishCancelRequested;
+import io.herald.events.v1.PublishRequested;
+import io.herald.events.v1.PublishRetryRequested;
 import io.herald.support.kafka.PoisonRecordException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
 /**
- * One event of {@code content.approvals.v1}, whatever its type: who did what to which post.
+ * One event of {@code content.approvals.v1} or {@code publishing.requests.v1}, whatever its type:
+ * who did what to which post.
  *
  * @param action null for the creation of the post
  * @param text, mediaUrls, platforms the content, for a creation or an update
  * @param brandId, authorId for a creation
- * @param note a rejection's reason or an approval's comment
+ * @param note a rejection's reason, an approval's comment, a cancellation's reason
+ * @param connectionIds the connections a publish request targets
+ * @param scheduledAt when a publish request wants the post out; null for now
+ * @param jobId the job a retry request is about
  */
 record PostCommand(
     String eventId,
@@ -31,7 +38,10 @@ record PostCommand(
     String text,
     List<String> mediaUrls,
     List<String> platforms,
-    String note) {
+    String note,
+    List<String> connectionIds,
+    Instant scheduledAt,
+    String jobId) {
 
   /** The platforms a post can target. */
   static final Set<String> PLATFORMS = Set.of("X", "LINKEDIN", "FACEBOOK");
@@ -56,6 +66,9 @@ record PostCommand(
               e.getText(),
               e.getMediaUrls(),
               e.getPlatforms(),
+              null,
+              null,
+              null,
               null);
     } else if (value instanceof PostUpdated e) {
       command =
@@ -72,6 +85,9 @@ record PostCommand(
               e.getText(),
               e.getMediaUrls(),
               e.getPlatforms(),
+              null,
+              null,
+              null,
               null);
     } else if (value instanceof PostSubmitted e) {
       command =
@@ -106,9 +122,58 @@ record PostCommand(
               e.getOccurredAt(),
               PostAction.REJECT,
               e.getReason());
+    } else if (value instanceof PublishRequested e) {
+      command =
+          new PostCommand(
+              e.getEventId(),
+              e.getTenantId(),
+              e.getPostId(),
+              "PublishRequested",
+              e.getRequestedBy(),
+              e.getOccurredAt(),
+              PostAction.PUBLISH,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              List.copyOf(e.getPlatforms()),
+              e.getScheduledAt(),
+              null);
+    } else if (value instanceof PublishCancelRequested e) {
+      command =
+          transition(
+              e.getEventId(),
+              e.getTenantId(),
+              e.getPostId(),
+              "PublishCancelRequested",
+              e.getRequestedBy(),
+              e.getOccurredAt(),
+              PostAction.CANCEL,
+              e.getReason());
+    } else if (value instanceof PublishRetryRequested e) {
+      command =
+          new PostCommand(
+              e.getEventId(),
+              e.getTenantId(),
+              e.getPostId(),
+              "PublishRetryRequested",
+              e.getRequestedBy(),
+              e.getOccurredAt(),
+              PostAction.RETRY,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              e.getJobId());
     } else {
       throw new PoisonRecordException(
-          "not an event of content.approvals.v1: "
+          "not an event of content.approvals.v1 or publishing.requests.v1: "
               + (value == null ? "null" : value.getClass().getName()));
     }
     return command.checked(key);
@@ -136,7 +201,10 @@ record PostCommand(
         null,
         null,
         null,
-        note);
+        note,
+        null,
+        null,
+        null);
   }
 
   private PostCommand checked(String key) {
@@ -151,6 +219,12 @@ record PostCommand(
     }
     if (action == null && (brandId.isBlank() || authorId.isBlank())) {
       throw new PoisonRecordException("PostCreated needs brandId and authorId");
+    }
+    if (action == PostAction.PUBLISH && connectionIds.isEmpty()) {
+      throw new PoisonRecordException("PublishRequested names no connection to publish to");
+    }
+    if (action == PostAction.RETRY && (jobId == null || jobId.isBlank())) {
+      throw new PoisonRecordException("PublishRetryRequested needs a jobId");
     }
     if (text != null) {
       if (text.isBlank()) {

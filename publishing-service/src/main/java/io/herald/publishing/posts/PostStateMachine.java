@@ -3,9 +3,9 @@ package io.herald.publishing.posts;
 import java.time.Instant;
 
 /**
- * Applies one {@link PostCommand} to a post: the post as it becomes, or a refusal that names the
- * state that refused it. Refusals are facts too: they are recorded in the post's history and
- * counted, never thrown.
+ * Applies one {@link PostCommand} to a post (publish, cancel and retry only move the post; their
+ * jobs are the listener's): the post as it becomes, or a refusal that names the state that refused
+ * it. Refusals are facts too: they are recorded in the post's history and counted, never thrown.
  */
 final class PostStateMachine {
 
@@ -64,8 +64,16 @@ final class PostStateMachine {
           case SUBMIT -> current.moved(PostState.PENDING_APPROVAL, null, null, at);
           case APPROVE -> current.moved(PostState.APPROVED, null, command.actor(), at);
           case REJECT -> current.moved(PostState.REJECTED, command.note(), command.actor(), at);
-          default ->
-              throw new IllegalArgumentException(action + " is not a content.approvals.v1 event");
+          case PUBLISH ->
+              current.moved(
+                  command.scheduledAt() != null && command.scheduledAt().isAfter(now)
+                      ? PostState.SCHEDULED
+                      : PostState.PUBLISHING,
+                  null,
+                  current.reviewedBy(),
+                  at);
+          case CANCEL -> current.moved(PostState.CANCELLED, null, current.reviewedBy(), at);
+          case RETRY -> current.moved(PostState.PUBLISHING, null, current.reviewedBy(), at);
         };
     return applied(current, next, command, command.note());
   }
@@ -98,7 +106,8 @@ final class PostStateMachine {
             command.occurredAt()));
   }
 
-  private static Result refused(Post current, PostCommand command, String why) {
+  /** A refusal for a reason the state alone does not show (an unknown connection or job). */
+  static Result refused(Post current, PostCommand command, String why) {
     return new Result(
         null,
         new PostHistoryEntry(

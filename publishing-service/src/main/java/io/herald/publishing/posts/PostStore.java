@@ -22,10 +22,10 @@ import org.springframework.stereotype.Component;
  * statements).
  */
 @Component
-final class PostStore {
+public final class PostStore {
 
   /** A post's identity. */
-  record Key(String tenantId, String postId) {}
+  public record Key(String tenantId, String postId) {}
 
   private static final String SELECT_POSTS =
       """
@@ -55,7 +55,7 @@ final class PostStore {
       on conflict (event_id) do nothing
       """;
 
-  Map<Key, Post> load(Connection connection, Collection<Key> keys) throws SQLException {
+  public Map<Key, Post> load(Connection connection, Collection<Key> keys) throws SQLException {
     Map<Key, Post> posts = new HashMap<>();
     if (keys.isEmpty()) {
       return posts;
@@ -93,7 +93,7 @@ final class PostStore {
     return seen;
   }
 
-  void save(Connection connection, Collection<Post> posts) throws SQLException {
+  public void save(Connection connection, Collection<Post> posts) throws SQLException {
     if (posts.isEmpty()) {
       return;
     }
@@ -118,7 +118,8 @@ final class PostStore {
     }
   }
 
-  void record(Connection connection, Collection<PostHistoryEntry> entries) throws SQLException {
+  public void record(Connection connection, Collection<PostHistoryEntry> entries)
+      throws SQLException {
     if (entries.isEmpty()) {
       return;
     }

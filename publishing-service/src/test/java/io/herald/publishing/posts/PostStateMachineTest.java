@@ -22,14 +22,20 @@ class PostStateMachineTest {
           PostAction.UPDATE, PostState.DRAFT,
           PostAction.SUBMIT, PostState.PENDING_APPROVAL,
           PostAction.APPROVE, PostState.APPROVED,
-          PostAction.REJECT, PostState.REJECTED);
+          PostAction.REJECT, PostState.REJECTED,
+          PostAction.PUBLISH, PostState.PUBLISHING,
+          PostAction.CANCEL, PostState.CANCELLED,
+          PostAction.RETRY, PostState.PUBLISHING);
 
   private static final Map<PostAction, List<PostState>> ALLOWED =
       Map.of(
           PostAction.UPDATE, List.of(PostState.DRAFT, PostState.REJECTED),
           PostAction.SUBMIT, List.of(PostState.DRAFT),
           PostAction.APPROVE, List.of(PostState.PENDING_APPROVAL),
-          PostAction.REJECT, List.of(PostState.PENDING_APPROVAL));
+          PostAction.REJECT, List.of(PostState.PENDING_APPROVAL),
+          PostAction.PUBLISH, List.of(PostState.APPROVED),
+          PostAction.CANCEL, List.of(PostState.SCHEDULED),
+          PostAction.RETRY, List.of(PostState.FAILED, PostState.PARTIALLY_PUBLISHED));
 
   static Stream<Arguments> everyStateAndAction() {
     return Stream.of(PostState.values())
@@ -55,6 +61,31 @@ class PostStateMachineTest {
       assertThat(result.entry().fromState()).isEqualTo(state);
       assertThat(result.entry().detail()).startsWith("post is " + state.wire() + ";");
     }
+  }
+
+  @Test
+  void shouldScheduleAPublishAskedForLater() {
+    PostCommand later =
+        new PostCommand(
+            "e-p",
+            "acme",
+            "p-1",
+            "PublishRequested",
+            "rita",
+            NOW,
+            PostAction.PUBLISH,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of("c-1"),
+            NOW.plusSeconds(60),
+            null);
+
+    assertThat(PostStateMachine.apply(post(PostState.APPROVED), later, NOW).post().state())
+        .isEqualTo(PostState.SCHEDULED);
   }
 
   @Test
@@ -99,6 +130,9 @@ class PostStateMachineTest {
             "Hi",
             List.of(),
             List.of("X"),
+            null,
+            null,
+            null,
             null);
 
     assertThat(PostStateMachine.apply(null, create, NOW).post().state()).isEqualTo(PostState.DRAFT);
@@ -140,6 +174,9 @@ class PostStateMachineTest {
         content ? "new text" : null,
         content ? List.of() : null,
         content ? List.of("X") : null,
-        "note");
+        "note",
+        null,
+        null,
+        null);
   }
 }

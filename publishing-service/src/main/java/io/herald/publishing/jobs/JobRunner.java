@@ -1,0 +1,328 @@
+package io.herald.publishing.jobs;
+
+import io.herald.publishing.PublishingProperties;
+import io.herald.publishing.connections.ConnectionStore;
+import io.herald.publishing.connections.PlatformConnection;
+import io.herald.publishing.platforms.PlatformClient;
+import io.herald.publishing.platforms.PublishOutcome;
+import io.herald.publishing.posts.Post;
+import io.herald.publishing.posts.PostProgress;
+import io.herald.publishing.posts.PostStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Runs due publishing jobs, a batch at a time, on every instance: claims due jobs under a lease
+ * (one statement; rows another instance is claiming are skipped, so no job runs twice at once),
+ * reads their posts and connections (one statement each), issues the platform calls asynchronously
+ * and awaits them together, then records every attempt in one transaction: the jobs' new states,
+ * the audit rows, the result events (outbox) and the posts' progress.
+ *
+ * <p>Transient failures are retried with backoff (1 s, 2 s, 4 s … capped, or the platform's
+ * Retry-After when longer) until the job's attempts are spent; permanent ones fail the job at once.
+ * A job whose instance died mid-attempt is claimed again when its lease expires.
+ */
+public class JobRunner implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+  private final DataSource dataSource;
+  private final JobStore jobs;
+  private final PostStore posts;
+  private final PostProgress progress;
+  private final ConnectionStore connections;
+  private final Map<String, PlatformClient> clients;
+  private final PublishingProperties properties;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Semaphore inFlight;
+  private volatile boolean running;
+  private Thread thread;
+
+  public JobRunner(
+      DataSource dataSource,
+      JobStore jobs,
+      PostStore posts,
+      PostProgress progress,
+      ConnectionStore connections,
+      List<PlatformClient> clients,
+      PublishingProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    this.dataSource = dataSource;
+    this.jobs = jobs;
+    this.posts = posts;
+    this.progress = progress;
+    this.connections = connections;
+    this.clients =
+        clients.stream().collect(Collectors.toMap(PlatformClient::platform, Function.identity()));
+    this.properties = properties;
+    this.clock = clock;
+    this.meters = meters;
+    this.inFlight = new Semaphore(properties.jobs().inFlight());
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    thread = new Thread(this::loop, "publishing-jobs");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(properties.jobs().callTimeout().toMillis() + 5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        if (runOnce() == 0) {
+          Thread.sleep(properties.jobs().pollInterval().toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException | SQLException e) {
+        log.warn("Publishing jobs batch failed, trying again: {}", e.toString());
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Runs one batch of due jobs; returns how many were claimed. */
+  int runOnce() throws SQLException, InterruptedException {
+    PublishingProperties.Jobs settings = properties.jobs();
+    List<Job> claimed;
+    Map<PostStore.Key, Post> postsByKey;
+    Map<ConnectionStore.Key, PlatformConnection> connectionsByKey;
+    try (Connection db = dataSource.getConnection()) {
+      claimed =
+          jobs.claim(
+              db, properties.instanceId(), settings.batch(), settings.lease(), clock.instant());
+      if (claimed.isEmpty()) {
+        db.commit();
+        return 0;
+      }
+      postsByKey =
+          posts.load(
+              db,
+              claimed.stream()
+                  .map(j -> new PostStore.Key(j.tenantId(), j.postId()))
+                  .distinct()
+                  .toList());
+      connectionsByKey =
+          connections.load(
+              db,
+              claimed.stream()
+                  .map(j -> new ConnectionStore.Key(j.tenantId(), j.connectionId()))
+                  .distinct()
+                  .toList());
+      db.commit();
+    }
+
+    List<Attempt> attempts = new ArrayList<>(claimed.size());
+    for (Job job : claimed) {
+      attempts.add(start(job, postsByKey, connectionsByKey));
+    }
+    CompletableFuture.allOf(
+            attempts.stream().map(Attempt::outcome).toArray(CompletableFuture[]::new))
+        .join();
+
+    Instant now = clock.instant();
+    List<JobStore.Finished> finished = new ArrayList<>(attempts.size());
+    List<JobStore.OutboxEntry> outbox = new ArrayList<>(attempts.size());
+    for (Attempt a : attempts) {
+      finish(
+          a,
+          postsByKey.get(new PostStore.Key(a.job().tenantId(), a.job().postId())),
+          now,
+          finished,
+          outbox);
+    }
+    try (Connection db = dataSource.getConnection()) {
+      jobs.record(db, finished, outbox);
+      progress.apply(db, jobs.statesByPost(db, postsByKey.keySet()), now);
+      db.commit();
+    }
+    return claimed.size();
+  }
+
+  private record Attempt(
+      Job job,
+      String request,
+      Instant startedAt,
+      long startNanos,
+      CompletableFuture<PublishOutcome> outcome) {}
+
+  private Attempt start(
+      Job job,
+      Map<PostStore.Key, Post> postsByKey,
+      Map<ConnectionStore.Key, PlatformConnection> connectionsByKey)
+      throws InterruptedException {
+    Post post = postsByKey.get(new PostStore.Key(job.tenantId(), job.postId()));
+    PlatformConnection connection =
+        connectionsByKey.get(new ConnectionStore.Key(job.tenantId(), job.connectionId()));
+    PlatformClient client = clients.get(job.platform());
+    Instant startedAt = clock.instant();
+    long startNanos = System.nanoTime();
+    if (post == null || connection == null || client == null) {
+      String why =
+          post == null
+              ? "the post is gone"
+              : connection == null
+                  ? "connection " + job.connectionId() + " is gone"
+                  : "no client for platform " + job.platform();
+      return new Attempt(
+          job,
+          "none",
+          startedAt,
+          startNanos,
+          CompletableFuture.completedFuture(
+              new PublishOutcome.Permanent("NOT_PUBLISHABLE", why, 0)));
+    }
+    if (!"connected".equals(connection.status())) {
+      return new Attempt(
+          job,
+          "none",
+          startedAt,
+          startNanos,
+          CompletableFuture.completedFuture(
+              new PublishOutcome.Permanent(
+                  "AUTH_EXPIRED",
+                  "connection "
+                      + connection.connectionId()
+                      + " is "
+                      + connection.status()
+                      + "; reconnect it",
+                  0)));
+    }
+    String request = client.describe(connection, post.text(), post.mediaUrls());
+    inFlight.acquire();
+    CompletableFuture<PublishOutcome> outcome =
+        client
+            .publish(connection, post.text(), post.mediaUrls(), job.jobId())
+            .whenComplete((o, e) -> inFlight.release());
+    return new Attempt(job, request, startedAt, startNanos, outcome);
+  }
+
+  private void finish(
+      Attempt a,
+      Post post,
+      Instant now,
+      List<JobStore.Finished> finished,
+      List<JobStore.OutboxEntry> outbox) {
+    Job job = a.job();
+    PublishOutcome outcome = a.outcome().join();
+    int millis = (int) Duration.ofNanos(System.nanoTime() - a.startNanos()).toMillis();
+    Timer.builder("herald.publishing.attempts.duration")
+        .tag("platform", job.platform())
+        .register(meters)
+        .record(Duration.ofMillis(millis));
+    String result;
+    if (outcome instanceof PublishOutcome.Published p) {
+      finished.add(
+          new JobStore.Finished(
+              job,
+              JobState.PUBLISHED,
+              null,
+              p.platformPostId(),
+              p.url(),
+              null,
+              null,
+              p.status(),
+              a.request(),
+              a.startedAt(),
+              millis));
+      outbox.add(JobResults.published(job, post, p.platformPostId(), p.url(), now));
+      result = "published";
+    } else if (outcome instanceof PublishOutcome.Transient t && job.attempt() < job.maxAttempts()) {
+      Duration wait = properties.jobs().backoff(job.attempt() + 1);
+      if (t.retryAfter() != null && t.retryAfter().compareTo(wait) > 0) {
+        wait = t.retryAfter();
+      }
+      finished.add(
+          new JobStore.Finished(
+              job,
+              JobState.RETRYING,
+              now.plus(wait),
+              null,
+              null,
+              t.code(),
+              t.message(),
+              t.status(),
+              a.request(),
+              a.startedAt(),
+              millis));
+      outbox.add(JobResults.failed(job, post, false, t.code(), t.message(), now));
+      result = "retrying";
+    } else {
+      String code;
+      String message;
+      int status;
+      if (outcome instanceof PublishOutcome.Transient t) {
+        code = t.code();
+        message = t.message() + " (after " + job.attempt() + " attempts)";
+        status = t.status();
+      } else {
+        PublishOutcome.Permanent p = (PublishOutcome.Permanent) outcome;
+        code = p.code();
+        message = p.message();
+        status = p.status();
+      }
+      finished.add(
+          new JobStore.Finished(
+              job,
+              JobState.FAILED,
+              null,
+              null,
+              null,
+              code,
+              message,
+              status,
+              a.request(),
+              a.startedAt(),
+              millis));
+      outbox.add(JobResults.failed(job, post, true, code, message, now));
+      result = "failed";
+    }
+    meters
+        .counter("herald.publishing.attempts", "platform", job.platform(), "outcome", result)
+        .increment();
+  }
+}

@@ -1,0 +1,26 @@
+package io.herald.publishing.platforms;
+
+import io.herald.publishing.connections.PlatformConnection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One social platform's publishing API. Calls are asynchronous: a job runner issues a batch of them
+ * and awaits them together; the future never fails, every error is a {@link PublishOutcome}.
+ */
+public interface PlatformClient {
+
+  /** {@code X}, {@code LINKEDIN}, {@code FACEBOOK}. */
+  String platform();
+
+  /**
+   * Publishes the post's text and media on the connection's account.
+   *
+   * @param idempotencyToken the job's id, stable across attempts, for platforms that take one
+   */
+  CompletableFuture<PublishOutcome> publish(
+      PlatformConnection connection, String text, List<String> mediaUrls, String idempotencyToken);
+
+  /** What the audit log records of the request: endpoint and sizes, never a token. */
+  String describe(PlatformConnection connection, String text, List<String> mediaUrls);
+}

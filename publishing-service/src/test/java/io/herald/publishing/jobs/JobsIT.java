@@ -1,0 +1,361 @@
+package io.herald.publishing.jobs;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.herald.events.v1.ContentApproved;
+import io.herald.events.v1.ContentPublishFailed;
+import io.herald.events.v1.ContentPublished;
+import io.herald.events.v1.PostCreated;
+import io.herald.events.v1.PostSubmitted;
+import io.herald.events.v1.PublishCancelRequested;
+import io.herald.events.v1.PublishRequested;
+import io.herald.publishing.PublishingIntegrationTest;
+import io.herald.publishing.connections.ConnectionStore;
+import io.herald.publishing.connections.PlatformConnection;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * Publishing jobs against a simulated X API: the production client calls WireMock, which answers as
+ * X documents it (201 with {@code data.id}, 503, 403 for duplicate content); what counts is the
+ * requests at the simulator and the results on {@code publishing.results.v1}.
+ */
+class JobsIT extends PublishingIntegrationTest {
+
+  private static final String APPROVALS = "content.approvals.v1";
+  private static final String REQUESTS = "publishing.requests.v1";
+  private static final String TWEETS = "/2/tweets";
+
+  @Autowired private ConnectionStore connections;
+  @Autowired private DataSource dataSource;
+
+  private final String brand = "brand-" + UUID.randomUUID();
+  private final String connectionId = "x-" + UUID.randomUUID();
+  private final String accessToken = "x-token-" + UUID.randomUUID();
+  private final String reader = token("rita", List.of("approver"), List.of(brand));
+
+  @BeforeEach
+  void connectedAccount() throws Exception {
+    try (Connection db = dataSource.getConnection()) {
+      connections.save(
+          db,
+          new PlatformConnection(
+              tenant,
+              connectionId,
+              brand,
+              "X",
+              "2244994945",
+              "acmeshoes",
+              "connected",
+              accessToken,
+              Instant.now().plus(Duration.ofHours(2))),
+          "refresh-" + UUID.randomUUID());
+      db.commit();
+    }
+  }
+
+  @Test
+  void shouldPublishAnApprovedPostOnceAndReportIt() throws Exception {
+    String text = "Spring sale " + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withHeader("Authorization", equalTo("Bearer " + accessToken))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .willReturn(created("1445880548472328192", text)));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getPlatformPostId()).isEqualTo("1445880548472328192");
+    assertThat(published.getUrl()).isEqualTo("https://x.com/acmeshoes/status/1445880548472328192");
+    assertThat(published.getAttempt()).isEqualTo(1);
+    assertThat(published.getAuthorId()).isEqualTo("alice");
+    awaitPostState(postId, "published");
+    assertThat(requestsFor(text)).isEqualTo(1);
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "select outcome || ':' || status_code || ':' || request from publishing_attempts"
+                        + " where post_id = '"
+                        + postId
+                        + "'"))
+        .containsExactly("published:201:POST /2/tweets text=" + text.length() + " chars, media=0");
+  }
+
+  @Test
+  void shouldRetryATransientFailureAndThenSucceed() throws Exception {
+    String text = "Flaky " + UUID.randomUUID();
+    String scenario = "flaky-" + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .inScenario(scenario)
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(
+                aResponse()
+                    .withStatus(503)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"title\":\"Service Unavailable\",\"detail\":\"Service Unavailable\",\"type\":\"about:blank\",\"status\":503}"))
+            .willSetStateTo("recovered"));
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .inScenario(scenario)
+            .whenScenarioStateIs("recovered")
+            .willReturn(created("1445880548472328193", text)));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getAttempt()).isEqualTo(2);
+    List<ContentPublishFailed> failures = failures(postId);
+    assertThat(failures).hasSize(1);
+    assertThat(failures.get(0).getAttempt()).isEqualTo(1);
+    assertThat(failures.get(0).getFinal$()).isFalse();
+    assertThat(failures.get(0).getErrorCode()).isEqualTo("PLATFORM_UNAVAILABLE");
+    assertThat(requestsFor(text)).isEqualTo(2);
+    awaitPostState(postId, "published");
+  }
+
+  @Test
+  void shouldNotRetryContentThePlatformRejects() throws Exception {
+    String text = "Duplicate " + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .willReturn(
+                aResponse()
+                    .withStatus(403)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"detail\":\"You are not allowed to create a Tweet with duplicate content.\","
+                            + "\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403}")));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    ContentPublishFailed failed =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> failures(postId), f -> !f.isEmpty())
+            .get(0);
+    assertThat(failed.getFinal$()).isTrue();
+    assertThat(failed.getErrorCode()).isEqualTo("CONTENT_REJECTED");
+    assertThat(failed.getReason()).contains("duplicate content");
+    awaitPostState(postId, "failed");
+    // Well past the first backoff: still one request.
+    Thread.sleep(2_500);
+    assertThat(requestsFor(text)).isEqualTo(1);
+  }
+
+  @Test
+  void shouldGiveUpAfterTheLastAttemptOfATransientFailure() throws Exception {
+    String text = "Down " + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .willReturn(aResponse().withStatus(500).withBody("{\"title\":\"Internal Error\"}")));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> failures(postId).stream().anyMatch(ContentPublishFailed::getFinal$));
+    assertThat(failures(postId))
+        .extracting(f -> f.getAttempt() + ":" + f.getFinal$())
+        .containsExactlyInAnyOrder("1:false", "2:false", "3:true");
+    assertThat(requestsFor(text)).isEqualTo(3);
+    awaitPostState(postId, "failed");
+  }
+
+  @Test
+  void shouldPublishAScheduledPostWhenItIsDueAndNotBefore() throws Exception {
+    String text = "Later " + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}"))
+            .willReturn(created("1445880548472328194", text)));
+    String postId = approvedPost(text);
+    Instant due = Instant.now().plusSeconds(4);
+
+    produce(REQUESTS, postId, publish(postId, due));
+
+    awaitPostState(postId, "scheduled");
+    assertThat(requestsFor(text)).isZero();
+    awaitPublished(postId);
+    assertThat(Instant.now()).isAfterOrEqualTo(due);
+    assertThat(requestsFor(text)).isEqualTo(1);
+  }
+
+  @Test
+  void shouldCancelAScheduledPostBeforeItRuns() throws Exception {
+    String text = "Never " + UUID.randomUUID();
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, Instant.now().plusSeconds(3)));
+    awaitPostState(postId, "scheduled");
+    produce(
+        REQUESTS,
+        postId,
+        PublishCancelRequested.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setPostId(postId)
+            .setRequestedBy("rita")
+            .setReason("Campaign moved")
+            .build());
+
+    awaitPostState(postId, "cancelled");
+    Thread.sleep(4_000);
+    assertThat(requestsFor(text)).isZero();
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column("select state from publishing_jobs where post_id = '" + postId + "'"))
+        .containsExactly("cancelled");
+  }
+
+  @Test
+  void shouldKeepNoPlaintextTokenInTheDatabase() {
+    List<String> stored =
+        PostgresTestDatabase.shared()
+            .column(
+                "select encode(access_token, 'escape') || encode(refresh_token, 'escape')"
+                    + " from platform_connections where connection_id = '"
+                    + connectionId
+                    + "'");
+    assertThat(stored).hasSize(1);
+    assertThat(stored.get(0)).doesNotContain(accessToken).doesNotContain("refresh-");
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "select key_id from platform_connections where connection_id = '"
+                        + connectionId
+                        + "'"))
+        .containsExactly("local");
+  }
+
+  private String approvedPost(String text) throws Exception {
+    String postId = UUID.randomUUID().toString();
+    produce(
+        APPROVALS,
+        postId,
+        PostCreated.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setPostId(postId)
+            .setBrandId(brand)
+            .setAuthorId("alice")
+            .setText(text)
+            .setMediaUrls(List.of())
+            .setPlatforms(List.of("X"))
+            .build(),
+        PostSubmitted.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setPostId(postId)
+            .setSubmittedBy("alice")
+            .build(),
+        ContentApproved.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setPostId(postId)
+            .setApprovedBy("rita")
+            .build());
+    awaitPostState(postId, "approved");
+    return postId;
+  }
+
+  private PublishRequested publish(String postId, Instant scheduledAt) {
+    return PublishRequested.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setTenantId(tenant)
+        .setOccurredAt(Instant.now())
+        .setPostId(postId)
+        .setRequestedBy("rita")
+        .setPlatforms(List.of(connectionId))
+        .setScheduledAt(scheduledAt)
+        .build();
+  }
+
+  private void awaitPostState(String postId, String state) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> get("/api/posts/" + postId, reader),
+            r -> r.getStatusCode().value() == 200 && state.equals(r.getBody().get("state")));
+  }
+
+  private ContentPublished awaitPublished(String postId) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                KafkaTestClients.readAllValues(
+                    broker.getBrokersAsString(),
+                    "publishing.results.v1",
+                    ContentPublished.class,
+                    e -> e.getPostId().equals(postId)),
+            found -> !found.isEmpty())
+        .get(0);
+  }
+
+  private List<ContentPublishFailed> failures(String postId) {
+    return KafkaTestClients.readAllValues(
+        broker.getBrokersAsString(),
+        "publishing.results.v1",
+        ContentPublishFailed.class,
+        e -> e.getPostId().equals(postId));
+  }
+
+  private int requestsFor(String text) {
+    return PLATFORMS
+        .findAll(
+            postRequestedFor(urlPathEqualTo(TWEETS))
+                .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}")))
+        .size();
+  }
+
+  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder created(
+      String id, String text) {
+    return aResponse()
+        .withStatus(201)
+        .withHeader("Content-Type", "application/json")
+        .withBody(
+            new String(
+                ("{\"data\":{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}}")
+                    .getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.UTF_8));
+  }
+
+  @SuppressWarnings("unused")
+  private static Map<String, Object> none() {
+    return Map.of();
+  }
+}
