@@ -616,7 +616,8 @@ public final class Platform implements AutoCloseable {
             // CPU per request than Herald spends on a delivery, an unbounded one all the memory.
             "--no-request-journal",
             "--extensions",
-            "io.herald.deploy.simulators.ProviderReceipts"),
+            "io.herald.deploy.simulators.ProviderReceipts,"
+                + "io.herald.deploy.simulators.XAuthorizationServer"),
         Map.of());
   }
 
@@ -640,6 +641,9 @@ public final class Platform implements AutoCloseable {
         env.putAll(database("publishing"));
         env.put("PUBLISHING_TOKEN_KEY", credentials.get(ProviderCredentials.TOKEN_KEY));
         env.put("X_API_URL", simulatorsBase());
+        env.put("X_AUTHORIZE_URL", simulatorsBase() + "/i/oauth2/authorize");
+        env.put("X_CLIENT_ID", "herald-local");
+        env.put("OAUTH_REDIRECT_URI", "http://127.0.0.1:" + ports().gateway() + "/oauth/callback");
       }
       case "email-worker" -> {
         env.putAll(database("email_worker"));

@@ -322,6 +322,47 @@ class PlatformEndToEndIT {
         .isEqualTo(202);
     assertThat(awaitPostState(second, rita, "draft").get("text").asString())
         .isEqualTo("New laces, in six colours");
+    // Connect the brand's X account (the OAuth redirect followed by hand), then publish.
+    String admin = token("acme", "ada", List.of("admin"), List.of("shoes"));
+    HttpResponse<String> started =
+        call(
+            "POST",
+            "/api/connections/authorize",
+            admin,
+            "{\"brandId\":\"shoes\",\"platform\":\"X\"}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+    HttpResponse<String> consent =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(JSON.readTree(started.body()).get("authorizeUrl").asString()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(consent.statusCode()).isEqualTo(302);
+    String callback = consent.headers().firstValue("Location").orElseThrow();
+    assertThat(callback).startsWith(platform.gatewayUrl() + "/oauth/callback?");
+    HttpResponse<String> connected =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(callback)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(connected.statusCode()).as(connected.body()).isEqualTo(200);
+    JsonNode connection = JSON.readTree(connected.body());
+    assertThat(connection.get("accountName").asString()).isEqualTo("acmeshoes");
+    assertThat(connected.body()).doesNotContain("xat-").doesNotContain("xrt-");
+    assertThat(
+            call(
+                    "POST",
+                    "/api/posts/" + first + "/publish",
+                    rita,
+                    "{\"connectionIds\":[\"" + connection.get("connectionId").asString() + "\"]}")
+                .statusCode())
+        .isEqualTo(202);
+    awaitPostState(first, rita, "published");
+    JsonNode jobs = JSON.readTree(call("GET", "/api/jobs?postId=" + first, rita, null).body());
+    assertThat(jobs.get("items").get(0).get("url").asString())
+        .startsWith("https://x.com/acmeshoes/status/");
+    JsonNode audit = JSON.readTree(call("GET", "/api/audit?postId=" + first, rita, null).body());
+    assertThat(audit.get("items").get(0).get("statusCode").asInt()).isEqualTo(201);
+
     HttpResponse<String> none =
         call(
             "POST",

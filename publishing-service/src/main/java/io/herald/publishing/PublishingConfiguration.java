@@ -3,6 +3,8 @@ package io.herald.publishing;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.herald.publishing.connections.ConnectionStore;
+import io.herald.publishing.connections.OAuthFlows;
+import io.herald.publishing.connections.OAuthSettings;
 import io.herald.publishing.connections.TokenCipher;
 import io.herald.publishing.jobs.JobRunner;
 import io.herald.publishing.jobs.JobStore;
@@ -39,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
  * cipher, the platform clients, the job runner and the outbox relay.
  */
 @Configuration
-@EnableConfigurationProperties(PublishingProperties.class)
+@EnableConfigurationProperties({PublishingProperties.class, OAuthSettings.class})
 class PublishingConfiguration {
 
   @Bean(destroyMethod = "close")
@@ -115,6 +117,11 @@ class PublishingConfiguration {
   OutboxRelay outboxRelay(
       DataSource dataSource, TransactionalKafka kafka, PublishingProperties properties) {
     return new OutboxRelay(dataSource, kafka, properties.jobs().pollInterval());
+  }
+
+  @Bean
+  OAuthFlows oauthFlows(OAuthSettings settings, JsonMapper json, Clock clock) {
+    return new OAuthFlows(settings, json, clock);
   }
 
   @Bean

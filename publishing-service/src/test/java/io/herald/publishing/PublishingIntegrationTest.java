@@ -59,6 +59,18 @@ public abstract class PublishingIntegrationTest {
         "herald.publishing.token-keys.local", () -> Base64.getEncoder().encodeToString(TOKEN_KEY));
     registry.add("herald.publishing.active-token-key", () -> "local");
     registry.add("herald.publishing.platforms.X", PLATFORMS::baseUrl);
+    registry.add("herald.oauth.platforms.X.client-id", () -> "herald-test-client");
+    registry.add("herald.oauth.platforms.X.client-secret", () -> "");
+    registry.add(
+        "herald.oauth.platforms.X.authorize-url",
+        () -> PLATFORMS.baseUrl() + "/i/oauth2/authorize");
+    registry.add(
+        "herald.oauth.platforms.X.token-url", () -> PLATFORMS.baseUrl() + "/2/oauth2/token");
+    registry.add(
+        "herald.oauth.platforms.X.revoke-url", () -> PLATFORMS.baseUrl() + "/2/oauth2/revoke");
+    registry.add(
+        "herald.oauth.platforms.X.identity-url", () -> PLATFORMS.baseUrl() + "/2/users/me");
+    registry.add("herald.oauth.redirect-uri", () -> "http://127.0.0.1:8080/oauth/callback");
   }
 
   private static WireMockServer started() {
@@ -98,11 +110,23 @@ public abstract class PublishingIntegrationTest {
   }
 
   protected ResponseEntity<Map<String, Object>> get(String path, String token) {
-    return WebClient.create("http://127.0.0.1:" + port)
-        .get()
-        .uri(path)
-        .header("Authorization", "Bearer " + token)
-        .exchangeToMono(r -> r.toEntity(JSON))
-        .block(Duration.ofSeconds(10));
+    return call(org.springframework.http.HttpMethod.GET, path, token, null);
+  }
+
+  /** Any method; no {@code Authorization} header when {@code token} is null. */
+  protected ResponseEntity<Map<String, Object>> call(
+      org.springframework.http.HttpMethod method, String path, String token, String json) {
+    WebClient.RequestBodySpec request =
+        WebClient.create("http://127.0.0.1:" + port).method(method).uri(path);
+    if (token != null) {
+      request = request.header("Authorization", "Bearer " + token);
+    }
+    WebClient.RequestHeadersSpec<?> spec =
+        json == null
+            ? request
+            : request
+                .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                .bodyValue(json);
+    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
   }
 }

@@ -1,11 +1,15 @@
 package io.herald.gateway.posts;
 
 import io.herald.events.catalog.TopicCatalog;
+import io.herald.events.catalog.TopicSpec;
 import io.herald.events.v1.ContentApproved;
 import io.herald.events.v1.ContentRejected;
 import io.herald.events.v1.PostCreated;
 import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PostUpdated;
+import io.herald.events.v1.PublishCancelRequested;
+import io.herald.events.v1.PublishRequested;
+import io.herald.events.v1.PublishRetryRequested;
 import io.herald.gateway.commands.CommandPublisher;
 import io.herald.gateway.commands.IdempotencyKeys;
 import io.herald.gateway.posts.PostLookup.PostSnapshot;
@@ -14,6 +18,8 @@ import io.herald.support.web.ApiException;
 import io.herald.support.web.Problems;
 import jakarta.validation.Valid;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,11 +41,13 @@ import reactor.core.publisher.Mono;
 
 /**
  * Post commands: create, update and submit a post ({@code author}, own posts; {@code admin}),
- * approve or reject one or many ({@code approver}, not one's own post; {@code admin}). Each is
- * checked against the post as publishing-service has it — 404 for a post the caller may not see,
- * 409 {@code invalid-transition} naming the post's state when its state does not allow the command
- * — and then becomes an event on {@code content.approvals.v1} (key postId), answered with {@code
- * 202} and the post id. Brands come from the token's {@code brands} claim.
+ * approve or reject one or many ({@code approver}, not one's own post; {@code admin}), publish now
+ * or at a time, cancel a scheduled one, retry a failed job ({@code publisher}, {@code approver},
+ * {@code admin}). Each is checked against the post as publishing-service has it — 404 for a post
+ * the caller may not see, 409 {@code invalid-transition} naming the post's state when its state
+ * does not allow the command — and then becomes an event on {@code content.approvals.v1} or {@code
+ * publishing.requests.v1} (key postId), answered with {@code 202} and the post id. Brands come from
+ * the token's {@code brands} claim.
  *
  * <p>publishing-service applies the events in order per post and checks the state again, so two
  * commands racing on one post cannot both apply; the loser is recorded in the post's history.
@@ -50,6 +58,7 @@ class PostCommandController {
   static final String AUTHOR = "author";
   static final String APPROVER = "approver";
   static final String ADMIN = "admin";
+  static final String PUBLISHER = "publisher";
 
   /** Answer to a post command: the post's id. */
   record PostAccepted(String postId, String status) {
@@ -176,6 +185,111 @@ class PostCommandController {
   }
 
   /**
+   * Publishes an approved post to the given connections, now or at {@code scheduledAt} (at most a
+   * year ahead): one job per connection.
+   */
+  @PostMapping(path = "/api/posts/{postId}/publish", consumes = MediaType.APPLICATION_JSON_VALUE)
+  Mono<ResponseEntity<PostAccepted>> publish(
+      @PathVariable String postId,
+      @Valid @RequestBody PostRequests.Publish request,
+      @RequestHeader(HttpHeaders.AUTHORIZATION) String authorization,
+      HeraldPrincipal caller) {
+    requireRole(caller, "publish posts", PUBLISHER, APPROVER, ADMIN);
+    Instant now = clock.instant();
+    if (request.scheduledAt() != null) {
+      if (request.scheduledAt().isBefore(now.minusSeconds(60))) {
+        throw ApiException.invalid(
+            List.of(Map.of("field", "scheduledAt", "message", "scheduledAt is in the past")));
+      }
+      if (request.scheduledAt().isAfter(now.plus(Duration.ofDays(366)))) {
+        throw ApiException.invalid(
+            List.of(
+                Map.of(
+                    "field", "scheduledAt", "message", "scheduledAt is more than a year ahead")));
+      }
+    }
+    return posts
+        .find(authorization, postId)
+        .flatMap(
+            post -> {
+              requireAction(post, "publish", "published");
+              return accepted(
+                  postId,
+                  PublishRequested.newBuilder()
+                      .setEventId(UUID.randomUUID().toString())
+                      .setTenantId(caller.tenantId())
+                      .setOccurredAt(now)
+                      .setPostId(postId)
+                      .setRequestedBy(caller.userId())
+                      .setPlatforms(distinct(request.connectionIds()))
+                      .setScheduledAt(request.scheduledAt())
+                      .build());
+            });
+  }
+
+  /** Cancels a scheduled post: its jobs that have not started never run. */
+  @PostMapping("/api/posts/{postId}/cancel")
+  Mono<ResponseEntity<PostAccepted>> cancel(
+      @PathVariable String postId,
+      @Valid @RequestBody(required = false) PostRequests.Cancel request,
+      @RequestHeader(HttpHeaders.AUTHORIZATION) String authorization,
+      HeraldPrincipal caller) {
+    requireRole(caller, "cancel publishing", PUBLISHER, APPROVER, ADMIN);
+    return posts
+        .find(authorization, postId)
+        .flatMap(
+            post -> {
+              requireAction(post, "cancel", "cancelled");
+              return accepted(
+                  postId,
+                  PublishCancelRequested.newBuilder()
+                      .setEventId(UUID.randomUUID().toString())
+                      .setTenantId(caller.tenantId())
+                      .setOccurredAt(clock.instant())
+                      .setPostId(postId)
+                      .setRequestedBy(caller.userId())
+                      .setReason(request == null ? null : request.reason())
+                      .build());
+            });
+  }
+
+  /** Runs a failed job again, with a fresh set of attempts. */
+  @PostMapping("/api/jobs/{jobId}/retry")
+  Mono<ResponseEntity<PostAccepted>> retry(
+      @PathVariable String jobId,
+      @RequestHeader(HttpHeaders.AUTHORIZATION) String authorization,
+      HeraldPrincipal caller) {
+    requireRole(caller, "retry publishing", PUBLISHER, APPROVER, ADMIN);
+    return posts
+        .job(authorization, jobId)
+        .flatMap(
+            job -> {
+              if (!"failed".equals(job.state())) {
+                throw ApiException.conflict(
+                    "invalid-transition",
+                    "job " + jobId + " is " + job.state() + "; only a failed job can be retried",
+                    Map.of("currentState", job.state()));
+              }
+              return posts.find(authorization, job.postId());
+            })
+        .flatMap(
+            post -> {
+              requireAction(post, "retry", "retried");
+              return accepted(
+                  post.postId(),
+                  PublishRetryRequested.newBuilder()
+                      .setEventId(UUID.randomUUID().toString())
+                      .setTenantId(caller.tenantId())
+                      .setOccurredAt(clock.instant())
+                      .setPostId(post.postId())
+                      .setJobId(jobId)
+                      .setRequestedBy(caller.userId())
+                      .build(),
+                  TopicCatalog.PUBLISHING_REQUESTS);
+            });
+  }
+
+  /**
    * Approves or rejects up to 100 posts at once. Each decision is checked on its own; the ones that
    * pass become events, the others are reported with the problem that refused them. 202 when at
    * least one was accepted, 409 {@code bulk-refused} when none was.
@@ -267,8 +381,18 @@ class PostCommandController {
   }
 
   private Mono<ResponseEntity<PostAccepted>> accepted(String postId, SpecificRecord event) {
+    return accepted(
+        postId,
+        event,
+        TopicCatalog.CONTENT_APPROVALS.carries(event.getClass())
+            ? TopicCatalog.CONTENT_APPROVALS
+            : TopicCatalog.PUBLISHING_REQUESTS);
+  }
+
+  private Mono<ResponseEntity<PostAccepted>> accepted(
+      String postId, SpecificRecord event, TopicSpec topic) {
     return publisher
-        .publish(TopicCatalog.CONTENT_APPROVALS, postId, event)
+        .publish(topic, postId, event)
         .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(PostAccepted.of(postId)));
   }
 

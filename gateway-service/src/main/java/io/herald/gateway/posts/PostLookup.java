@@ -26,6 +26,9 @@ class PostLookup {
   record PostSnapshot(
       String postId, String brandId, String authorId, String state, List<String> actions) {}
 
+  /** What a retry needs to know of a job. */
+  record JobSnapshot(String jobId, String postId, String state, String platform) {}
+
   private record Page(List<PostSnapshot> items) {}
 
   private final Upstream publishing;
@@ -62,6 +65,25 @@ class PostLookup {
         .onErrorMap(
             WebClientResponseException.class,
             e -> e.getStatusCode().is5xxServerError() ? unavailable() : e);
+  }
+
+  /** The job, or a 404 problem. */
+  Mono<JobSnapshot> job(String authorization, String jobId) {
+    return publishing
+        .client()
+        .get()
+        .uri(uri -> uri.path("/api/jobs/{id}").build(jobId))
+        .header(HttpHeaders.AUTHORIZATION, authorization)
+        .accept(MediaType.APPLICATION_JSON)
+        .retrieve()
+        .bodyToMono(JobSnapshot.class)
+        .onErrorMap(WebClientRequestException.class, e -> unavailable())
+        .onErrorMap(
+            WebClientResponseException.class,
+            e ->
+                e.getStatusCode().value() == 404
+                    ? ApiException.notFound("no job " + jobId)
+                    : e.getStatusCode().is5xxServerError() ? unavailable() : e);
   }
 
   private ApiException unavailable() {

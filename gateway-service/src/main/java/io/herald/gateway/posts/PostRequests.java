@@ -12,6 +12,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.time.Instant;
 import java.util.List;
 
 /** The bodies of the post commands. */
@@ -44,6 +45,19 @@ final class PostRequests {
       @NotEmpty(message = "at least one platform is required")
           @Size(max = 3, message = "at most 3 platforms")
           List<@NotNull @Platform String> platforms) {}
+
+  /**
+   * {@code POST /api/posts/{postId}/publish}: {@code {"connectionIds": ["…"], "scheduledAt":
+   * "2026-12-24T09:00:00Z"}}; without {@code scheduledAt} the post goes out now.
+   */
+  record Publish(
+      @NotEmpty(message = "at least one connection is required")
+          @Size(max = 10, message = "at most 10 connections")
+          List<@NotBlank String> connectionIds,
+      Instant scheduledAt) {}
+
+  /** {@code POST /api/posts/{postId}/cancel}: an optional reason. */
+  record Cancel(@Size(max = 2000, message = "reason is at most 2000 characters") String reason) {}
 
   /** {@code POST /api/posts/{postId}/approve}: an optional comment for the author. */
   record Approve(

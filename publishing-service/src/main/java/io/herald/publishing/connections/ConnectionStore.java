@@ -5,8 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 
@@ -64,6 +67,186 @@ public class ConnectionStore {
       }
     }
     return found;
+  }
+
+  /** A connection as the API shows it: never a token. */
+  public record View(
+      String connectionId,
+      String brandId,
+      String platform,
+      String accountId,
+      String accountName,
+      String status,
+      Instant expiresAt,
+      Instant createdAt,
+      Instant updatedAt) {}
+
+  /** An authorization under way, as the callback finds it. */
+  public record PendingAuthorization(
+      String state,
+      String tenantId,
+      String brandId,
+      String platform,
+      String codeVerifier,
+      String createdBy,
+      Instant expiresAt) {}
+
+  private static final String VIEW_COLUMNS =
+      "connection_id, brand_id, platform, account_id, account_name, status, expires_at,"
+          + " created_at, updated_at";
+
+  /** The tenant's connections, narrowed to brands (null: all) and a platform (null: all). */
+  public List<View> list(Connection db, String tenantId, List<String> brands, String platform)
+      throws SQLException {
+    StringBuilder sql =
+        new StringBuilder(
+            "select " + VIEW_COLUMNS + " from platform_connections where tenant_id = ?");
+    if (brands != null) {
+      sql.append(" and brand_id = any(?)");
+    }
+    if (platform != null) {
+      sql.append(" and platform = ?");
+    }
+    sql.append(" order by brand_id, platform, created_at");
+    try (PreparedStatement select = db.prepareStatement(sql.toString())) {
+      int i = 1;
+      select.setString(i++, tenantId);
+      if (brands != null) {
+        select.setArray(i++, db.createArrayOf("text", brands.toArray()));
+      }
+      if (platform != null) {
+        select.setString(i, platform);
+      }
+      List<View> views = new ArrayList<>();
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          views.add(view(rows));
+        }
+      }
+      return views;
+    }
+  }
+
+  /** The id of the brand's existing connection to that account, if any (a reconnection). */
+  public String existing(
+      Connection db, String tenantId, String brandId, String platform, String accountId)
+      throws SQLException {
+    try (PreparedStatement select =
+        db.prepareStatement(
+            "select connection_id from platform_connections where tenant_id = ? and brand_id = ?"
+                + " and platform = ? and account_id = ?")) {
+      select.setString(1, tenantId);
+      select.setString(2, brandId);
+      select.setString(3, platform);
+      select.setString(4, accountId);
+      try (ResultSet rows = select.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
+      }
+    }
+  }
+
+  /** The refresh token of a connection, decrypted; null when it has none. */
+  public String refreshToken(Connection db, Key key) throws SQLException {
+    try (PreparedStatement select =
+        db.prepareStatement(
+            "select key_id, refresh_token from platform_connections where tenant_id = ? and connection_id = ?")) {
+      select.setString(1, key.tenantId());
+      select.setString(2, key.connectionId());
+      try (ResultSet rows = select.executeQuery()) {
+        if (!rows.next() || rows.getBytes(2) == null) {
+          return null;
+        }
+        return cipher.decrypt(
+            key.connectionId(), new TokenCipher.Sealed(rows.getString(1), rows.getBytes(2)));
+      }
+    }
+  }
+
+  public void markStatus(Connection db, Key key, String status) throws SQLException {
+    try (PreparedStatement update =
+        db.prepareStatement(
+            "update platform_connections set status = ?, updated_at = now() where tenant_id = ? and connection_id = ?")) {
+      update.setString(1, status);
+      update.setString(2, key.tenantId());
+      update.setString(3, key.connectionId());
+      update.executeUpdate();
+    }
+  }
+
+  public void delete(Connection db, Key key) throws SQLException {
+    try (PreparedStatement delete =
+        db.prepareStatement(
+            "delete from platform_connections where tenant_id = ? and connection_id = ?")) {
+      delete.setString(1, key.tenantId());
+      delete.setString(2, key.connectionId());
+      delete.executeUpdate();
+    }
+  }
+
+  /** Remembers an authorization under way, its verifier sealed. */
+  public void begin(Connection db, PendingAuthorization pending, String redirectUri)
+      throws SQLException {
+    TokenCipher.Sealed verifier = cipher.encrypt(pending.state(), pending.codeVerifier());
+    try (PreparedStatement insert =
+        db.prepareStatement(
+            "insert into oauth_states (state, tenant_id, brand_id, platform, key_id, code_verifier,"
+                + " redirect_uri, created_by, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, pending.state());
+      insert.setString(2, pending.tenantId());
+      insert.setString(3, pending.brandId());
+      insert.setString(4, pending.platform());
+      insert.setString(5, verifier.keyId());
+      insert.setBytes(6, verifier.ciphertext());
+      insert.setString(7, redirectUri);
+      insert.setString(8, pending.createdBy());
+      insert.setTimestamp(9, Timestamp.from(pending.expiresAt()));
+      insert.executeUpdate();
+    }
+  }
+
+  /** Takes the authorization for {@code state} (once: a second callback finds nothing). */
+  public PendingAuthorization take(Connection db, String state) throws SQLException {
+    try (PreparedStatement delete =
+        db.prepareStatement(
+            "delete from oauth_states where state = ? returning tenant_id, brand_id, platform, key_id,"
+                + " code_verifier, created_by, expires_at")) {
+      delete.setString(1, state);
+      try (ResultSet rows = delete.executeQuery()) {
+        if (!rows.next()) {
+          return null;
+        }
+        return new PendingAuthorization(
+            state,
+            rows.getString(1),
+            rows.getString(2),
+            rows.getString(3),
+            cipher.decrypt(state, new TokenCipher.Sealed(rows.getString(4), rows.getBytes(5))),
+            rows.getString(6),
+            rows.getTimestamp(7).toInstant());
+      }
+    }
+  }
+
+  /** Removes authorizations that were never completed. */
+  public int forgetExpired(Connection db) throws SQLException {
+    try (PreparedStatement delete =
+        db.prepareStatement("delete from oauth_states where expires_at < now()")) {
+      return delete.executeUpdate();
+    }
+  }
+
+  private static View view(ResultSet row) throws SQLException {
+    Timestamp expires = row.getTimestamp("expires_at");
+    return new View(
+        row.getString("connection_id"),
+        row.getString("brand_id"),
+        row.getString("platform"),
+        row.getString("account_id"),
+        row.getString("account_name"),
+        row.getString("status"),
+        expires == null ? null : expires.toInstant(),
+        row.getTimestamp("created_at").toInstant(),
+        row.getTimestamp("updated_at").toInstant());
   }
 
   /** Stores a connection with its tokens sealed (insert or replace). */

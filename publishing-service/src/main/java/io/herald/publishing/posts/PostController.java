@@ -1,14 +1,10 @@
 package io.herald.publishing.posts;
 
+import io.herald.publishing.web.BrandScope;
+import io.herald.publishing.web.Cursor;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.web.ApiException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -68,13 +64,19 @@ class PostController {
             : PostState.fromWire(state).orElseThrow(() -> invalid("state", "unknown state"));
     int bounded = Math.max(1, Math.min(limit, MAX_LIMIT));
     return posts
-        .page(caller.tenantId(), brands(caller), brandId, filter, decode(cursor), bounded)
+        .page(caller.tenantId(), brands(caller), brandId, filter, cursor(cursor), bounded)
         .map(PostView::of)
         .collectList()
         .map(
             items ->
                 new Page(
-                    items, items.size() < bounded ? null : encode(items.get(items.size() - 1))));
+                    items,
+                    items.size() < bounded
+                        ? null
+                        : Cursor.of(
+                                items.get(items.size() - 1).updatedAt(),
+                                items.get(items.size() - 1).postId())
+                            .encode()));
   }
 
   @GetMapping(path = "/api/posts/{postId}/history", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -83,44 +85,21 @@ class PostController {
         .flatMap(post -> posts.history(caller.tenantId(), postId).collectList().map(History::new));
   }
 
+  private static PostReader.Cursor cursor(String token) {
+    Cursor cursor = Cursor.decode(token);
+    return cursor == null ? null : new PostReader.Cursor(cursor.at(), cursor.id());
+  }
+
   /** One page of posts; {@code nextCursor} is null on the last. */
   record Page(List<PostView> items, String nextCursor) {}
 
   record History(List<PostHistoryEntry> items) {}
 
-  /** The caller's brands, or null when the token grants all of the tenant's. */
   private static List<String> brands(HeraldPrincipal caller) {
-    return caller.brands().contains(HeraldPrincipal.ALL_BRANDS) ? null : caller.brands();
-  }
-
-  private static String encode(PostView last) {
-    Instant at = last.updatedAt();
-    String raw = at.getEpochSecond() + "." + at.getNano() + "|" + last.postId();
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static PostReader.Cursor decode(String cursor) {
-    if (cursor == null || cursor.isBlank()) {
-      return null;
-    }
-    try {
-      String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      int bar = raw.indexOf('|');
-      long[] time =
-          Arrays.stream(raw.substring(0, bar).split("\\.")).mapToLong(Long::parseLong).toArray();
-      return new PostReader.Cursor(Instant.ofEpochSecond(time[0], time[1]), raw.substring(bar + 1));
-    } catch (RuntimeException e) {
-      throw invalid("cursor", "not a cursor this API gave out");
-    }
+    return BrandScope.of(caller);
   }
 
   private static ApiException invalid(String field, String message) {
-    return new ApiException(
-        HttpStatus.BAD_REQUEST,
-        "validation-failed",
-        "The request is not valid.",
-        List.of(Map.of("field", field, "message", message)));
+    return Cursor.invalid(field, message);
   }
 }

@@ -1,5 +1,6 @@
 package io.herald.publishing.posts;
 
+import io.herald.publishing.web.BrandScope;
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -123,7 +124,7 @@ class PostReader {
   }
 
   private static String brandFilter(List<String> brands) {
-    return brands == null ? "" : " AND brand_id = ANY(:brands)";
+    return BrandScope.filter(brands, "brand_id");
   }
 
   private static String[] array(List<String> values) {

@@ -1,0 +1,213 @@
+package io.herald.deploy.simulators;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * X's OAuth 2.0 authorization server, as far as Herald uses it, with PKCE checked the way X checks
+ * it. Stubs name it as their transformer ({@code herald-x-oauth}):
+ *
+ * <ul>
+ *   <li>{@code GET /i/oauth2/authorize}: the user "approves" at once: a 302 to {@code redirect_uri}
+ *       with the {@code state} and a one-time code bound to the client, the redirect URI and the
+ *       {@code code_challenge} (S256 only).
+ *   <li>{@code POST /2/oauth2/token}: {@code authorization_code} succeeds only with the code's
+ *       client, redirect URI and a {@code code_verifier} whose SHA-256 is the challenge; {@code
+ *       refresh_token} rotates the refresh token. Tokens last 2 hours, as X's do.
+ *   <li>{@code GET /2/users/me}: the demo account for a token that is not revoked, 401 otherwise.
+ *   <li>{@code POST /2/oauth2/revoke}: revokes the token.
+ * </ul>
+ *
+ * Errors have X's shape ({@code {"error": "invalid_request", "error_description": ...}}). State is
+ * in memory: tokens issued before a restart of the simulators still work, except that their
+ * revocation is forgotten.
+ */
+public final class XAuthorizationServer implements ResponseDefinitionTransformerV2 {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String DEMO_ACCOUNT =
+      "{\"data\":{\"id\":\"2244994945\",\"name\":\"Acme Shoes\",\"username\":\"acmeshoes\"}}";
+
+  private record Grant(String clientId, String redirectUri, String challenge, Instant expiresAt) {}
+
+  private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+  private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public String getName() {
+    return "herald-x-oauth";
+  }
+
+  @Override
+  public boolean applyGlobally() {
+    return false;
+  }
+
+  @Override
+  public ResponseDefinition transform(ServeEvent event) {
+    Request request = event.getRequest();
+    String path = request.getUrl().split("\\?", 2)[0];
+    return switch (path) {
+      case "/i/oauth2/authorize" -> authorize(request);
+      case "/2/oauth2/token" -> token(form(request.getBodyAsString()));
+      case "/2/oauth2/revoke" -> revoke(form(request.getBodyAsString()));
+      case "/2/users/me" -> me(request);
+      default -> json(404, "{\"title\":\"Not Found\",\"status\":404}");
+    };
+  }
+
+  private ResponseDefinition authorize(Request request) {
+    Map<String, String> query =
+        form(request.getUrl().contains("?") ? request.getUrl().split("\\?", 2)[1] : "");
+    for (String required :
+        new String[] {"response_type", "client_id", "redirect_uri", "state", "code_challenge"}) {
+      if (!query.containsKey(required)) {
+        return error(400, "invalid_request", "Missing required parameter [" + required + "].");
+      }
+    }
+    if (!"code".equals(query.get("response_type"))
+        || !"S256".equals(query.get("code_challenge_method"))) {
+      return error(
+          400, "invalid_request", "response_type must be code and code_challenge_method S256");
+    }
+    String code = random(32);
+    codes.put(
+        code,
+        new Grant(
+            query.get("client_id"),
+            query.get("redirect_uri"),
+            query.get("code_challenge"),
+            Instant.now().plusSeconds(30)));
+    String location =
+        query.get("redirect_uri")
+            + (query.get("redirect_uri").contains("?") ? "&" : "?")
+            + "state="
+            + URLEncoder.encode(query.get("state"), StandardCharsets.UTF_8)
+            + "&code="
+            + code;
+    return new ResponseDefinitionBuilder().withStatus(302).withHeader("Location", location).build();
+  }
+
+  private ResponseDefinition token(Map<String, String> form) {
+    String grantType = form.getOrDefault("grant_type", "");
+    if ("authorization_code".equals(grantType)) {
+      Grant grant = codes.remove(form.getOrDefault("code", ""));
+      boolean valid =
+          grant != null
+              && grant.expiresAt().isAfter(Instant.now())
+              && grant.clientId().equals(form.get("client_id"))
+              && grant.redirectUri().equals(form.get("redirect_uri"))
+              && form.get("code_verifier") != null
+              && grant.challenge().equals(s256(form.get("code_verifier")));
+      if (!valid) {
+        return error(
+            400, "invalid_request", "Value passed for the authorization code was invalid.");
+      }
+      return tokens();
+    }
+    if ("refresh_token".equals(grantType)) {
+      String refresh = form.getOrDefault("refresh_token", "");
+      if (!refresh.startsWith("xrt-") || !revoked.add(refresh)) {
+        return error(400, "invalid_request", "Value passed for the token was invalid.");
+      }
+      return tokens();
+    }
+    return error(400, "unsupported_grant_type", "Unsupported grant type " + grantType);
+  }
+
+  private ResponseDefinition revoke(Map<String, String> form) {
+    String token = form.get("token");
+    if (token == null) {
+      return error(400, "invalid_request", "Missing required parameter [token].");
+    }
+    revoked.add(token);
+    return json(200, "{\"revoked\":true}");
+  }
+
+  private ResponseDefinition me(Request request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization == null
+        || !authorization.startsWith("Bearer xat-")
+        || revoked.contains(authorization.substring("Bearer ".length()))) {
+      return json(
+          401,
+          "{\"title\":\"Unauthorized\",\"type\":\"about:blank\",\"status\":401,\"detail\":\"Unauthorized\"}");
+    }
+    return json(200, DEMO_ACCOUNT);
+  }
+
+  private static ResponseDefinition tokens() {
+    return json(
+        200,
+        "{\"token_type\":\"bearer\",\"expires_in\":7200,\"access_token\":\"xat-"
+            + random(32)
+            + "\",\"scope\":\"tweet.read tweet.write users.read offline.access\",\"refresh_token\":\"xrt-"
+            + random(32)
+            + "\"}");
+  }
+
+  private static ResponseDefinition error(int status, String error, String description) {
+    return json(
+        status,
+        "{\"error\":\""
+            + error
+            + "\",\"error_description\":\""
+            + description.replace("\"", "'")
+            + "\"}");
+  }
+
+  private static ResponseDefinition json(int status, String body) {
+    return new ResponseDefinitionBuilder()
+        .withStatus(status)
+        .withHeader("Content-Type", "application/json")
+        .withBody(body)
+        .build();
+  }
+
+  private static Map<String, String> form(String encoded) {
+    Map<String, String> values = new HashMap<>();
+    if (encoded == null || encoded.isBlank()) {
+      return values;
+    }
+    for (String pair : encoded.split("&")) {
+      String[] kv = pair.split("=", 2);
+      values.put(
+          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+          kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+    }
+    return values;
+  }
+
+  private static String s256(String verifier) {
+    try {
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String random(int bytes) {
+    byte[] value = new byte[bytes];
+    RANDOM.nextBytes(value);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
+  }
+}

@@ -1,0 +1,73 @@
+package io.herald.publishing.connections;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The OAuth 2.0 clients Herald is registered as with each platform.
+ *
+ * <p>Example ({@code application.yml}):
+ *
+ * <pre>
+ * herald.oauth:
+ *   redirect-uri: https://herald.example.com/oauth/callback
+ *   platforms:
+ *     X:
+ *       client-id: ${X_CLIENT_ID}
+ *       client-secret: ${X_CLIENT_SECRET:}     # empty for a public client (PKCE only)
+ *       authorize-url: https://x.com/i/oauth2/authorize
+ *       token-url: https://api.x.com/2/oauth2/token
+ *       revoke-url: https://api.x.com/2/oauth2/revoke
+ *       identity-url: https://api.x.com/2/users/me
+ *       scopes: [tweet.read, tweet.write, users.read, offline.access]
+ * </pre>
+ *
+ * @param redirectUri the callback the platforms send the user back to (the gateway's {@code
+ *     /oauth/callback}); registered with each platform's app
+ * @param stateLifetime how long an authorization may take, from its start to the callback
+ * @param refreshAhead how long before expiry a token is refreshed
+ */
+@ConfigurationProperties("herald.oauth")
+public record OAuthSettings(
+    URI redirectUri,
+    Duration stateLifetime,
+    Duration refreshAhead,
+    Duration timeout,
+    Map<String, Client> platforms) {
+
+  /** One platform's app. */
+  public record Client(
+      String clientId,
+      String clientSecret,
+      URI authorizeUrl,
+      URI tokenUrl,
+      URI revokeUrl,
+      URI identityUrl,
+      List<String> scopes) {
+
+    public boolean confidential() {
+      return clientSecret != null && !clientSecret.isBlank();
+    }
+  }
+
+  public OAuthSettings {
+    redirectUri =
+        redirectUri == null ? URI.create("http://127.0.0.1:8080/oauth/callback") : redirectUri;
+    stateLifetime = stateLifetime == null ? Duration.ofMinutes(10) : stateLifetime;
+    refreshAhead = refreshAhead == null ? Duration.ofMinutes(10) : refreshAhead;
+    timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+    platforms = platforms == null ? Map.of() : Map.copyOf(platforms);
+  }
+
+  /** The platform's client, or a clear error when it is not configured. */
+  public Client client(String platform) {
+    Client client = platforms.get(platform);
+    if (client == null || client.clientId() == null || client.clientId().isBlank()) {
+      throw new IllegalStateException("no OAuth client is configured for " + platform);
+    }
+    return client;
+  }
+}
