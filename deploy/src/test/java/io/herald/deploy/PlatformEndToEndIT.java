@@ -362,6 +362,20 @@ class PlatformEndToEndIT {
         .startsWith("https://x.com/acmeshoes/status/");
     JsonNode audit = JSON.readTree(call("GET", "/api/audit?postId=" + first, rita, null).body());
     assertThat(audit.get("items").get(0).get("statusCode").asInt()).isEqualTo(201);
+    // The author hears of the approval and of the publication in her inbox, newest first.
+    List<String> told =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    JSON.readTree(get("/api/notifications", alice))
+                        .get("items")
+                        .valueStream()
+                        .filter(i -> i.get("body").asString().contains("Spring sale"))
+                        .map(i -> i.get("category").asString())
+                        .toList(),
+                categories -> categories.size() >= 2);
+    assertThat(told).containsExactly("content.published", "content.approved");
 
     HttpResponse<String> none =
         call(

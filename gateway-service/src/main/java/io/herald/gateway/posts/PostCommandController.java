@@ -13,6 +13,7 @@ import io.herald.events.v1.PublishRetryRequested;
 import io.herald.gateway.commands.CommandPublisher;
 import io.herald.gateway.commands.IdempotencyKeys;
 import io.herald.gateway.posts.PostLookup.PostSnapshot;
+import io.herald.support.events.Excerpt;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.web.ApiException;
 import io.herald.support.web.Problems;
@@ -366,6 +367,7 @@ class PostCommandController {
           .setComment(note)
           .setBrandId(post.brandId())
           .setAuthorId(post.authorId())
+          .setExcerpt(Excerpt.of(post.text()))
           .build();
     }
     return ContentRejected.newBuilder()
@@ -377,6 +379,7 @@ class PostCommandController {
         .setReason(note)
         .setBrandId(post.brandId())
         .setAuthorId(post.authorId())
+        .setExcerpt(Excerpt.of(post.text()))
         .build();
   }
 

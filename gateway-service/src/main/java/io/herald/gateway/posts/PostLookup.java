@@ -24,7 +24,12 @@ class PostLookup {
 
   /** What a command needs to know of a post. */
   record PostSnapshot(
-      String postId, String brandId, String authorId, String state, List<String> actions) {}
+      String postId,
+      String brandId,
+      String authorId,
+      String text,
+      String state,
+      List<String> actions) {}
 
   /** What a retry needs to know of a job. */
   record JobSnapshot(String jobId, String postId, String state, String platform) {}

@@ -2,23 +2,31 @@ package io.herald.notification.templates;
 
 import io.herald.events.v1.Channel;
 import io.herald.notification.templates.TemplateEngine.Compiled;
+import java.io.IOException;
+import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The templates a fan-out batch needs, read with one statement: the newest version of every channel
- * and locale of each (tenant, key) the batch names, and the tenants' default locales.
+ * and locale of each (tenant, key) the batch names, and the tenants' default locales. Keys a tenant
+ * has no template for fall back to the defaults that ship with the service ({@code
+ * templates/defaults/<key>.json}: the publishing notifications), which a tenant overrides by saving
+ * its own.
  */
 @Component
 public class TemplateReader {
@@ -36,12 +44,41 @@ public class TemplateReader {
        ORDER BY t.tenant_id, t.template_key, t.channel, t.locale, t.version DESC
       """;
 
+  private static final TypeReference<Map<String, Map<String, Object>>> CHANNELS =
+      new TypeReference<>() {};
+
   private final TemplateEngine engine;
   private final JsonMapper json;
+  private final Map<String, Map<Channel, Map<String, Object>>> defaults;
 
-  TemplateReader(TemplateEngine engine, JsonMapper json) {
+  TemplateReader(TemplateEngine engine, JsonMapper json) throws IOException {
     this.engine = engine;
     this.json = json;
+    this.defaults = defaults(json);
+  }
+
+  /** The shipped templates by key, each checked to compile, so a broken one fails the start. */
+  private Map<String, Map<Channel, Map<String, Object>>> defaults(JsonMapper json)
+      throws IOException {
+    Map<String, Map<Channel, Map<String, Object>>> found = new HashMap<>();
+    for (Resource resource :
+        new PathMatchingResourcePatternResolver()
+            .getResources("classpath*:templates/defaults/*.json")) {
+      String name = resource.getFilename();
+      String key = name.substring(0, name.length() - ".json".length());
+      Map<Channel, Map<String, Object>> channels = new EnumMap<>(Channel.class);
+      try (InputStream in = resource.getInputStream()) {
+        json.readValue(in, CHANNELS)
+            .forEach(
+                (channel, parts) -> {
+                  Channel c = Channel.valueOf(channel);
+                  engine.compile(c, parts);
+                  channels.put(c, parts);
+                });
+      }
+      found.put(key, channels);
+    }
+    return Map.copyOf(found);
   }
 
   /** A template of a tenant by key. */
@@ -95,7 +132,10 @@ public class TemplateReader {
           return Optional.of(engine.compile(s.id(), s.channel(), s.parts()));
         }
       }
-      return Optional.empty();
+      Map<String, Object> shipped = defaults.getOrDefault(key, Map.of()).get(channel);
+      return shipped == null
+          ? Optional.empty()
+          : Optional.of(engine.compile("default/" + key + "/" + channel, channel, shipped));
     }
   }
 

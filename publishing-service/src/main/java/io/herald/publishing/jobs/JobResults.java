@@ -4,6 +4,7 @@ import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.ContentPublishFailed;
 import io.herald.events.v1.ContentPublished;
 import io.herald.publishing.posts.Post;
+import io.herald.support.events.Excerpt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,7 @@ final class JobResults {
             .setAttempt(job.attempt())
             .setBrandId(job.brandId())
             .setAuthorId(post == null ? null : post.authorId())
+            .setExcerpt(post == null ? null : Excerpt.of(post.text()))
             .build();
     return entry(job, event);
   }
@@ -68,6 +70,7 @@ final class JobResults {
             .setReason(reason)
             .setBrandId(job.brandId())
             .setAuthorId(post == null ? null : post.authorId())
+            .setExcerpt(post == null ? null : Excerpt.of(post.text()))
             .build();
     return entry(job, event);
   }
