@@ -17,12 +17,12 @@ public record PlatformConfig(Path dataDir, Ports ports, List<String> serviceJvmO
       List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
   /**
-   * notification-service (the fan-out) and the channel workers (every delivery) carry the hot
-   * paths: they get the optimising compiler, notification-service a larger heap too; the gateway
-   * and publishing-service start faster with C1 only.
+   * notification-service (the fan-out), publishing-service (the job runner) and the channel workers
+   * (every delivery) carry the hot paths: they get the optimising compiler, notification-service a
+   * larger heap too; the gateway starts faster with C1 only.
    */
   List<String> jvmOptionsOf(String service) {
-    if (service.equals("gateway-service") || service.equals("publishing-service")) {
+    if (service.equals("gateway-service")) {
       return serviceJvmOptions;
     }
     boolean fanOut = service.equals("notification-service");

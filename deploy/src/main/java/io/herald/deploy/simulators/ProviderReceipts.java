@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
 /**
  * Counts, inside the simulators, every message a provider accepted (a 2xx answer), by Herald
  * delivery id where the request carries one: WhatsApp's {@code biz_opaque_callback_data}, FCM's
- * {@code data.herald_delivery_id}, SendGrid's {@code custom_args.herald_delivery_id}. Web Push
- * payloads are encrypted, so only their total is known. This is the provider side's own evidence of
- * what was delivered and what was delivered twice, independent of Herald's counters.
+ * {@code data.herald_delivery_id}, SendGrid's {@code custom_args.herald_delivery_id}; X posts by
+ * their text (a post published twice is the same text twice). Web Push payloads are encrypted, so
+ * only their total is known. This is the provider side's own evidence of what was delivered and
+ * what was delivered twice, independent of Herald's counters.
  *
  * <pre>
  * GET    /__admin/herald/receipts            {"whatsapp": {"accepted": 10, "distinct": 10, "duplicates": 0}, ...}
@@ -41,6 +42,8 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
   private static final Pattern CALLBACK =
       Pattern.compile(
           "\"biz_opaque_callback_data\"\\s*:\\s*\"h1\\|[^|\"]*\\|[^|\"]*\\|([^|\"]*)\\|");
+  private static final Pattern POST_TEXT =
+      Pattern.compile("\"text\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
   private static final Pattern DELIVERY_ID =
       Pattern.compile("\"herald_delivery_id\"\\s*:\\s*\"([^\"]+)\"");
 
@@ -99,6 +102,10 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
     } else if (path.startsWith("/wpush/v2/")) {
       provider = "webpush";
       id = null;
+    } else if (path.equals("/2/tweets")) {
+      // A post is known by its text: two posts with the same text are the same post twice.
+      provider = "x";
+      id = POST_TEXT;
     } else {
       return;
     }
