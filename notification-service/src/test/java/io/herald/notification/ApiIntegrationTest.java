@@ -48,6 +48,30 @@ public abstract class ApiIntegrationTest {
     api = new TestApi(port, SECRET);
   }
 
+  /**
+   * Registers a subscriber of this test's tenant through the API (as the tenant's admin) and waits
+   * until it is stored; {@code profile} is the JSON body, e.g. {@code {"email": "ana@x.example"}}.
+   */
+  protected void subscriber(String user, String profile) {
+    api.call(
+        org.springframework.http.HttpMethod.PUT,
+        "/api/subscribers/" + user,
+        api.token(tenant, "root", "admin"),
+        profile);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(
+            () ->
+                !io.herald.support.testing.PostgresTestDatabase.shared()
+                    .column(
+                        "SELECT user_id FROM subscribers WHERE tenant_id = '"
+                            + tenant
+                            + "' AND user_id = '"
+                            + user
+                            + "'")
+                    .isEmpty());
+  }
+
   /** Produces the requests onto {@code notification.requests.v1}, each acknowledged. */
   protected void send(NotificationRequested... requests) throws Exception {
     try (KafkaProducer<String, Object> producer =

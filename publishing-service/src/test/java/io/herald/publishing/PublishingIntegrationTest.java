@@ -105,6 +105,16 @@ public abstract class PublishingIntegrationTest {
     }
   }
 
+  /** The post as {@code token}'s holder sees it, once it is in {@code state}. */
+  protected Map<String, Object> awaitPost(String postId, String state, String token) {
+    return org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> get("/api/posts/" + postId, token),
+            r -> r.getStatusCode().value() == 200 && state.equals(r.getBody().get("state")))
+        .getBody();
+  }
+
   protected String token(String user, List<String> roles, List<String> brands) {
     return TestTokens.issue(SECRET, tenant, user, roles, brands);
   }

@@ -1,7 +1,7 @@
 package io.herald.gateway.notifications;
 
 import io.herald.gateway.GatewayProperties;
-import io.herald.gateway.commands.CommandPublisher;
+import io.herald.gateway.commands.NoBroker;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.HeraldSecurityConfiguration;
 import io.herald.support.security.TokenIssuer;
@@ -10,19 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webflux.test.autoconfigure.WebFluxTest;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -35,28 +29,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
     properties = "herald.security.jwt-secret=" + NotificationCommandWebTest.SECRET)
 @ImportAutoConfiguration(HeraldSecurityConfiguration.class)
 @EnableConfigurationProperties(GatewayProperties.class)
+@Import(NoBroker.class)
 class NotificationCommandWebTest {
 
   static final String SECRET = "slice-test-secret-slice-test-secret-0123";
 
   @Autowired WebTestClient http;
-
-  @TestConfiguration
-  static class NoBroker {
-    @Bean
-    CommandPublisher publisher(GatewayProperties properties) {
-      Map<String, Object> config = Map.of("bootstrap.servers", "127.0.0.1:1", "max.block.ms", 1000);
-      return new CommandPublisher(
-          new KafkaTemplate<String, SpecificRecord>(
-              new DefaultKafkaProducerFactory<>(config, new StringSerializer(), null)),
-          properties);
-    }
-
-    @Bean
-    io.micrometer.core.instrument.MeterRegistry meters() {
-      return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    }
-  }
 
   @Test
   void shouldRefuseExpiredTokenWithBearerChallenge() {

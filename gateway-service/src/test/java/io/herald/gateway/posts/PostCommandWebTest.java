@@ -1,16 +1,13 @@
 package io.herald.gateway.posts;
 
 import io.herald.gateway.GatewayProperties;
-import io.herald.gateway.commands.CommandPublisher;
+import io.herald.gateway.commands.NoBroker;
 import io.herald.gateway.routing.Upstream;
 import io.herald.support.security.HeraldSecurityConfiguration;
 import io.herald.support.testing.TestTokens;
 import io.herald.support.web.HeraldWebConfiguration;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -18,9 +15,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webflux.test.autoconfigure.WebFluxTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -34,6 +30,7 @@ import org.springframework.web.reactive.function.client.WebClient;
     properties = "herald.security.jwt-secret=" + PostCommandWebTest.SECRET)
 @ImportAutoConfiguration({HeraldSecurityConfiguration.class, HeraldWebConfiguration.class})
 @EnableConfigurationProperties(GatewayProperties.class)
+@Import(NoBroker.class)
 class PostCommandWebTest {
 
   static final String SECRET = "slice-test-secret-slice-test-secret-0123";
@@ -43,16 +40,7 @@ class PostCommandWebTest {
   @Autowired WebTestClient http;
 
   @TestConfiguration
-  static class NoBackends {
-    @Bean
-    CommandPublisher publisher(GatewayProperties properties) {
-      Map<String, Object> config = Map.of("bootstrap.servers", "127.0.0.1:1", "max.block.ms", 1000);
-      return new CommandPublisher(
-          new KafkaTemplate<String, SpecificRecord>(
-              new DefaultKafkaProducerFactory<>(config, new StringSerializer(), null)),
-          properties);
-    }
-
+  static class NoPublishingService {
     @Bean
     PostLookup lookup() {
       return new PostLookup(

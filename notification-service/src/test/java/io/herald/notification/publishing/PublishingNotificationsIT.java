@@ -9,7 +9,6 @@ import io.herald.events.v1.ContentPublished;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.notification.ApiIntegrationTest;
 import io.herald.support.testing.KafkaTestClients;
-import io.herald.support.testing.PostgresTestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +30,7 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
 
   @Test
   void shouldTellTheAuthorOfAnApprovalOnceWithTheShippedTemplate() throws Exception {
-    subscriber("alice", "[]");
+    subscriberWithRoles("alice", "[]");
     ContentApproved approved = approved();
 
     produce("content.approvals.v1", approved, approved);
@@ -47,9 +46,9 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
 
   @Test
   void shouldTellTheAuthorAndTheBrandsPublishersOfAPublication() throws Exception {
-    subscriber("alice", "[]");
-    subscriber("paul", "[\"publisher:shoes\"]");
-    subscriber("mona", "[\"publisher:hats\"]");
+    subscriberWithRoles("alice", "[]");
+    subscriberWithRoles("paul", "[\"publisher:shoes\"]");
+    subscriberWithRoles("mona", "[\"publisher:hats\"]");
 
     produce("publishing.results.v1", published());
 
@@ -62,8 +61,8 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
 
   @Test
   void shouldTellTheBrandsAdminsOfFailedAttemptsAndTheFinalFailure() throws Exception {
-    subscriber("alice", "[]");
-    subscriber("ada", "[\"admin:shoes\"]");
+    subscriberWithRoles("alice", "[]");
+    subscriberWithRoles("ada", "[\"admin:shoes\"]");
 
     produce("publishing.results.v1", failed(1, false), failed(3, true));
 
@@ -77,7 +76,7 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
 
   @Test
   void shouldUseTheTenantsOwnTemplateOverTheShippedOne() throws Exception {
-    subscriber("alice", "[]");
+    subscriberWithRoles("alice", "[]");
     api.call(
         HttpMethod.PUT,
         "/api/templates/content.approved/IN_APP/en",
@@ -122,24 +121,8 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
                 && e.getCategory().equals(category));
   }
 
-  private void subscriber(String user, String roles) {
-    api.call(
-        HttpMethod.PUT,
-        "/api/subscribers/" + user,
-        token("root", "admin"),
-        "{\"email\":\"" + user + "@x.example\",\"roles\":" + roles + "}");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                !PostgresTestDatabase.shared()
-                    .column(
-                        "SELECT user_id FROM subscribers WHERE tenant_id = '"
-                            + tenant
-                            + "' AND user_id = '"
-                            + user
-                            + "'")
-                    .isEmpty());
+  private void subscriberWithRoles(String user, String roles) {
+    subscriber(user, "{\"email\":\"" + user + "@x.example\",\"roles\":" + roles + "}");
   }
 
   private String token(String user, String... roles) {

@@ -47,8 +47,8 @@ class TemplatesIT extends ApiIntegrationTest {
         "IN_APP",
         "en",
         "{\"parts\":{\"title\":\"Welcome {{name}}\",\"body\":\"{{recipient.userId}}\",\"actionUrl\":\"https://app.example/start\"},\"sample\":{\"name\":\"Bo\"}}");
-    subscriber("ana", "pt-BR");
-    subscriber("bob", "fr");
+    subscriberIn("ana", "pt-BR");
+    subscriberIn("bob", "fr");
 
     NotificationRequested request =
         templated(
@@ -95,7 +95,7 @@ class TemplatesIT extends ApiIntegrationTest {
         "EMAIL",
         "en",
         "{\"parts\":{\"subject\":\"Your code\",\"text\":\"{{code}}\"},\"sample\":{\"code\":\"123\"}}");
-    subscriber("ana", "en");
+    subscriberIn("ana", "en");
     NotificationRequested missing = templated(List.of("ana"), "code", Map.of());
     NotificationRequested complete = templated(List.of("ana"), "code", Map.of("code", "987"));
     NotificationRequested noTemplate = templated(List.of("ana"), "nothing-here", Map.of());
@@ -196,24 +196,8 @@ class TemplatesIT extends ApiIntegrationTest {
         json);
   }
 
-  private void subscriber(String user, String locale) {
-    api.call(
-        HttpMethod.PUT,
-        "/api/subscribers/" + user,
-        token("root", "admin"),
-        "{\"email\":\"" + user + "@x.example\",\"locale\":\"" + locale + "\"}");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                !PostgresTestDatabase.shared()
-                    .column(
-                        "SELECT user_id FROM subscribers WHERE tenant_id = '"
-                            + tenant
-                            + "' AND user_id = '"
-                            + user
-                            + "'")
-                    .isEmpty());
+  private void subscriberIn(String user, String locale) {
+    subscriber(user, "{\"email\":\"" + user + "@x.example\",\"locale\":\"" + locale + "\"}");
   }
 
   private NotificationRequested templated(

@@ -2,6 +2,7 @@ package io.herald.publishing.jobs;
 
 import io.herald.publishing.web.BrandScope;
 import io.herald.publishing.web.Cursor;
+import io.herald.publishing.web.Where;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.web.ApiException;
 import io.r2dbc.spi.Readable;
@@ -10,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -78,18 +80,15 @@ class JobController {
 
   @GetMapping(path = "/api/jobs/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<JobView> one(HeraldPrincipal caller, @PathVariable String jobId) {
-    List<String> brands = BrandScope.of(caller);
+    Where where = new Where().brands(BrandScope.of(caller), "brand_id").eq("job_id", "job", jobId);
     DatabaseClient.GenericExecuteSpec spec =
-        db.sql(
-                "SELECT "
-                    + JOB_COLUMNS
-                    + " FROM publishing_jobs WHERE tenant_id = :tenant AND job_id = :job"
-                    + BrandScope.filter(brands, "brand_id"))
-            .bind("tenant", caller.tenantId())
-            .bind("job", jobId);
-    if (brands != null) {
-      spec = spec.bind("brands", brands.toArray(String[]::new));
-    }
+        where.bind(
+            db.sql(
+                    "SELECT "
+                        + JOB_COLUMNS
+                        + " FROM publishing_jobs WHERE tenant_id = :tenant"
+                        + where.sql())
+                .bind("tenant", caller.tenantId()));
     return spec.map(JobController::job)
         .one()
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("no job " + jobId)));
@@ -114,51 +113,30 @@ class JobController {
     }
     checkPlatform(platform);
     platform = platform == null ? null : platform.toUpperCase(Locale.ROOT);
-    List<String> brands = BrandScope.of(caller);
     Cursor after = Cursor.decode(cursor);
     int bounded = Math.max(1, Math.min(limit, MAX_LIMIT));
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(JOB_COLUMNS)
-            .append(" FROM publishing_jobs WHERE tenant_id = :tenant")
-            .append(BrandScope.filter(brands, "brand_id"));
-    if (postId != null) {
-      sql.append(" AND post_id = :post");
-    }
-    if (state != null) {
-      sql.append(" AND state = :state");
-    }
-    if (platform != null) {
-      sql.append(" AND platform = :platform");
-    }
-    if (brandId != null) {
-      sql.append(" AND brand_id = :brand");
-    }
+    Where where =
+        new Where()
+            .brands(BrandScope.of(caller), "brand_id")
+            .eq("post_id", "post", postId)
+            .eq("state", "state", state)
+            .eq("platform", "platform", platform)
+            .eq("brand_id", "brand", brandId);
     if (after != null) {
-      sql.append(" AND (created_at, job_id) < (:afterTime, :afterId)");
+      where.condition(
+          "(created_at, job_id) < (:afterTime, :afterId)",
+          Map.of("afterTime", after.at().atOffset(ZoneOffset.UTC), "afterId", after.id()));
     }
-    sql.append(" ORDER BY created_at DESC, job_id DESC LIMIT :limit");
     DatabaseClient.GenericExecuteSpec spec =
-        db.sql(sql.toString()).bind("tenant", caller.tenantId()).bind("limit", bounded);
-    if (brands != null) {
-      spec = spec.bind("brands", brands.toArray(String[]::new));
-    }
-    if (postId != null) {
-      spec = spec.bind("post", postId);
-    }
-    if (state != null) {
-      spec = spec.bind("state", state);
-    }
-    if (platform != null) {
-      spec = spec.bind("platform", platform);
-    }
-    if (brandId != null) {
-      spec = spec.bind("brand", brandId);
-    }
-    if (after != null) {
-      spec =
-          spec.bind("afterTime", after.at().atOffset(ZoneOffset.UTC)).bind("afterId", after.id());
-    }
+        where.bind(
+            db.sql(
+                    "SELECT "
+                        + JOB_COLUMNS
+                        + " FROM publishing_jobs WHERE tenant_id = :tenant"
+                        + where.sql()
+                        + " ORDER BY created_at DESC, job_id DESC LIMIT :limit")
+                .bind("tenant", caller.tenantId())
+                .bind("limit", bounded));
     return spec.map(JobController::job)
         .all()
         .collectList()
@@ -190,60 +168,34 @@ class JobController {
       throw Cursor.invalid("outcome", "outcome is one of " + OUTCOMES);
     }
     platform = platform == null ? null : platform.toUpperCase(Locale.ROOT);
-    List<String> brands = BrandScope.of(caller);
     Cursor after = Cursor.decode(cursor);
     int bounded = Math.max(1, Math.min(limit, MAX_LIMIT));
-    StringBuilder sql =
-        new StringBuilder(
-                "SELECT job_id, attempt, post_id, brand_id, platform, actor, request, status_code,"
-                    + " outcome, error_code, error, started_at, duration_ms FROM publishing_attempts"
-                    + " WHERE tenant_id = :tenant")
-            .append(BrandScope.filter(brands, "brand_id"));
-    if (postId != null) {
-      sql.append(" AND post_id = :post");
-    }
-    if (jobId != null) {
-      sql.append(" AND job_id = :job");
-    }
-    if (brandId != null) {
-      sql.append(" AND brand_id = :brand");
-    }
-    if (platform != null) {
-      sql.append(" AND platform = :platform");
-    }
-    if (outcome != null) {
-      sql.append(" AND outcome = :outcome");
-    }
+    Where where =
+        new Where()
+            .brands(BrandScope.of(caller), "brand_id")
+            .eq("post_id", "post", postId)
+            .eq("job_id", "job", jobId)
+            .eq("brand_id", "brand", brandId)
+            .eq("platform", "platform", platform)
+            .eq("outcome", "outcome", outcome);
     if (after != null) {
-      sql.append(" AND (started_at, job_id, attempt) < (:afterTime, :afterId, :afterSeq)");
+      where.condition(
+          "(started_at, job_id, attempt) < (:afterTime, :afterId, :afterSeq)",
+          Map.of(
+              "afterTime", after.at().atOffset(ZoneOffset.UTC),
+              "afterId", after.id(),
+              "afterSeq", after.seq()));
     }
-    sql.append(" ORDER BY started_at DESC, job_id DESC, attempt DESC LIMIT :limit");
     DatabaseClient.GenericExecuteSpec spec =
-        db.sql(sql.toString()).bind("tenant", caller.tenantId()).bind("limit", bounded);
-    if (brands != null) {
-      spec = spec.bind("brands", brands.toArray(String[]::new));
-    }
-    if (postId != null) {
-      spec = spec.bind("post", postId);
-    }
-    if (jobId != null) {
-      spec = spec.bind("job", jobId);
-    }
-    if (brandId != null) {
-      spec = spec.bind("brand", brandId);
-    }
-    if (platform != null) {
-      spec = spec.bind("platform", platform);
-    }
-    if (outcome != null) {
-      spec = spec.bind("outcome", outcome);
-    }
-    if (after != null) {
-      spec =
-          spec.bind("afterTime", after.at().atOffset(ZoneOffset.UTC))
-              .bind("afterId", after.id())
-              .bind("afterSeq", after.seq());
-    }
+        where.bind(
+            db.sql(
+                    "SELECT job_id, attempt, post_id, brand_id, platform, actor, request, status_code,"
+                        + " outcome, error_code, error, started_at, duration_ms FROM publishing_attempts"
+                        + " WHERE tenant_id = :tenant"
+                        + where.sql()
+                        + " ORDER BY started_at DESC, job_id DESC, attempt DESC LIMIT :limit")
+                .bind("tenant", caller.tenantId())
+                .bind("limit", bounded));
     return spec.map(JobController::attempt)
         .all()
         .collectList()

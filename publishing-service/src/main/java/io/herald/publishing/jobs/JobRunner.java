@@ -23,9 +23,6 @@ import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs due publishing jobs, a batch at a time, on every instance: claims due jobs under a lease
@@ -38,9 +35,7 @@ import org.springframework.context.SmartLifecycle;
  * Retry-After when longer) until the job's attempts are spent; permanent ones fail the job at once.
  * A job whose instance died mid-attempt is claimed again when its lease expires.
  */
-public class JobRunner implements SmartLifecycle {
-
-  private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+public class JobRunner extends PollingLoop {
 
   private final DataSource dataSource;
   private final JobStore jobs;
@@ -52,8 +47,6 @@ public class JobRunner implements SmartLifecycle {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Semaphore inFlight;
-  private volatile boolean running;
-  private Thread thread;
 
   public JobRunner(
       DataSource dataSource,
@@ -65,6 +58,10 @@ public class JobRunner implements SmartLifecycle {
       PublishingProperties properties,
       Clock clock,
       MeterRegistry meters) {
+    super(
+        "publishing-jobs",
+        properties.jobs().pollInterval(),
+        properties.jobs().callTimeout().plusSeconds(5));
     this.dataSource = dataSource;
     this.jobs = jobs;
     this.posts = posts;
@@ -79,54 +76,12 @@ public class JobRunner implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    running = true;
-    thread = new Thread(this::loop, "publishing-jobs");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(properties.jobs().callTimeout().toMillis() + 5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  private void loop() {
-    while (running) {
-      try {
-        if (runOnce() == 0) {
-          Thread.sleep(properties.jobs().pollInterval().toMillis());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException | SQLException e) {
-        log.warn("Publishing jobs batch failed, trying again: {}", e.toString());
-        try {
-          Thread.sleep(1_000);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+  boolean runOnce() throws SQLException, InterruptedException {
+    return runBatch() > 0;
   }
 
   /** Runs one batch of due jobs; returns how many were claimed. */
-  int runOnce() throws SQLException, InterruptedException {
+  int runBatch() throws SQLException, InterruptedException {
     PublishingProperties.Jobs settings = properties.jobs();
     List<Job> claimed;
     Map<PostStore.Key, Post> postsByKey;

@@ -10,9 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * Sends the outbox to Kafka: takes the oldest entries (rows another instance is sending are
@@ -20,70 +17,24 @@ import org.springframework.context.SmartLifecycle;
  * Kafka commit and the delete sends those entries again on its next turn; their event ids are the
  * same, so consumers drop the copies.
  */
-public class OutboxRelay implements SmartLifecycle {
+public class OutboxRelay extends PollingLoop {
 
-  private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
   private static final int BATCH = 500;
 
   private final DataSource dataSource;
   private final TransactionalKafka kafka;
-  private final Duration pollInterval;
-  private volatile boolean running;
-  private Thread thread;
 
   public OutboxRelay(DataSource dataSource, TransactionalKafka kafka, Duration pollInterval) {
+    super("publishing-outbox", pollInterval, Duration.ofSeconds(10));
     this.dataSource = dataSource;
     this.kafka = kafka;
-    this.pollInterval = pollInterval;
   }
 
   private record Entry(long id, String topic, String key, String type, byte[] payload) {}
 
   @Override
-  public void start() {
-    running = true;
-    thread = new Thread(this::loop, "publishing-outbox");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  private void loop() {
-    while (running) {
-      try {
-        if (relayOnce() < BATCH) {
-          Thread.sleep(pollInterval.toMillis());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException | SQLException e) {
-        log.warn("Outbox relay failed, trying again: {}", e.toString());
-        try {
-          Thread.sleep(1_000);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+  boolean runOnce() throws SQLException {
+    return relayOnce() == BATCH;
   }
 
   int relayOnce() throws SQLException {

@@ -1,6 +1,6 @@
 package io.herald.publishing.posts;
 
-import io.herald.publishing.web.BrandScope;
+import io.herald.publishing.web.Where;
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -38,18 +39,16 @@ class PostReader {
   }
 
   Flux<Post> findAll(String tenantId, List<String> brands, List<String> postIds) {
-    DatabaseClient.GenericExecuteSpec spec =
-        db.sql(
-                "SELECT "
-                    + COLUMNS
-                    + " FROM posts WHERE tenant_id = :tenant AND post_id = ANY(:posts)"
-                    + brandFilter(brands))
-            .bind("tenant", tenantId)
-            .bind("posts", array(postIds));
-    if (brands != null) {
-      spec = spec.bind("brands", array(brands));
-    }
-    return spec.map(PostReader::post).all();
+    Where where =
+        new Where()
+            .brands(brands, "brand_id")
+            .condition("post_id = ANY(:posts)", Map.of("posts", postIds.toArray(String[]::new)));
+    return where
+        .bind(
+            db.sql("SELECT " + COLUMNS + " FROM posts WHERE tenant_id = :tenant" + where.sql())
+                .bind("tenant", tenantId))
+        .map(PostReader::post)
+        .all();
   }
 
   /** Newest changed first; {@code brandId} and {@code state} narrow the list when not null. */
@@ -60,38 +59,29 @@ class PostReader {
       PostState state,
       Cursor after,
       int limit) {
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(COLUMNS)
-            .append(" FROM posts WHERE tenant_id = :tenant")
-            .append(brandFilter(brands));
-    if (brandId != null) {
-      sql.append(" AND brand_id = :brand");
-    }
-    if (state != null) {
-      sql.append(" AND state = :state");
-    }
+    Where where =
+        new Where()
+            .brands(brands, "brand_id")
+            .eq("brand_id", "brand", brandId)
+            .eq("state", "state", state == null ? null : state.wire());
     if (after != null) {
-      sql.append(" AND (updated_at, post_id) < (:afterTime, :afterId)");
+      where.condition(
+          "(updated_at, post_id) < (:afterTime, :afterId)",
+          Map.of(
+              "afterTime", after.updatedAt().atOffset(ZoneOffset.UTC), "afterId", after.postId()));
     }
-    sql.append(" ORDER BY updated_at DESC, post_id DESC LIMIT :limit");
-    DatabaseClient.GenericExecuteSpec spec =
-        db.sql(sql.toString()).bind("tenant", tenantId).bind("limit", limit);
-    if (brands != null) {
-      spec = spec.bind("brands", array(brands));
-    }
-    if (brandId != null) {
-      spec = spec.bind("brand", brandId);
-    }
-    if (state != null) {
-      spec = spec.bind("state", state.wire());
-    }
-    if (after != null) {
-      spec =
-          spec.bind("afterTime", after.updatedAt().atOffset(ZoneOffset.UTC))
-              .bind("afterId", after.postId());
-    }
-    return spec.map(PostReader::post).all();
+    return where
+        .bind(
+            db.sql(
+                    "SELECT "
+                        + COLUMNS
+                        + " FROM posts WHERE tenant_id = :tenant"
+                        + where.sql()
+                        + " ORDER BY updated_at DESC, post_id DESC LIMIT :limit")
+                .bind("tenant", tenantId)
+                .bind("limit", limit))
+        .map(PostReader::post)
+        .all();
   }
 
   /** The post's history, oldest first. */
@@ -121,14 +111,6 @@ class PostReader {
                     row.get("detail", String.class),
                     row.get("occurred_at", OffsetDateTime.class).toInstant()))
         .all();
-  }
-
-  private static String brandFilter(List<String> brands) {
-    return BrandScope.filter(brands, "brand_id");
-  }
-
-  private static String[] array(List<String> values) {
-    return values.toArray(String[]::new);
   }
 
   private static PostState state(String wire) {

@@ -12,9 +12,4 @@ public final class BrandScope {
   public static List<String> of(HeraldPrincipal caller) {
     return caller.brands().contains(HeraldPrincipal.ALL_BRANDS) ? null : caller.brands();
   }
-
-  /** The SQL condition on {@code column} for {@link #of} (bind {@code :brands}), or nothing. */
-  public static String filter(List<String> brands, String column) {
-    return brands == null ? "" : " AND " + column + " = ANY(:brands)";
-  }
 }

@@ -305,11 +305,7 @@ class JobsIT extends PublishingIntegrationTest {
   }
 
   private void awaitPostState(String postId, String state) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> get("/api/posts/" + postId, reader),
-            r -> r.getStatusCode().value() == 200 && state.equals(r.getBody().get("state")));
+    awaitPost(postId, state, reader);
   }
 
   private ContentPublished awaitPublished(String postId) {

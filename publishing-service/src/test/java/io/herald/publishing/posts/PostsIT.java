@@ -211,12 +211,7 @@ class PostsIT extends PublishingIntegrationTest {
   }
 
   private Map<String, Object> awaitPost(String postId, String state) {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> get("/api/posts/" + postId, reader),
-            r -> r.getStatusCode().value() == 200 && state.equals(r.getBody().get("state")))
-        .getBody();
+    return awaitPost(postId, state, reader);
   }
 
   @SuppressWarnings("unchecked")
