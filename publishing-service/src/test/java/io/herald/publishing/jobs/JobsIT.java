@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -100,6 +101,30 @@ class JobsIT extends PublishingIntegrationTest {
                         + postId
                         + "'"))
         .containsExactly("published:201:POST /2/tweets text=" + text.length() + " chars, media=0");
+
+    // The job and its audit trail are the brand's: another brand or tenant sees nothing of them.
+    Map<String, Object> jobs = get("/api/jobs?postId=" + postId, reader).getBody();
+    @SuppressWarnings("unchecked")
+    String jobId = ((List<Map<String, Object>>) jobs.get("items")).get(0).get("jobId").toString();
+    assertThat(get("/api/jobs/" + jobId, reader).getBody()).containsEntry("state", "published");
+    String otherBrand = token("olga", List.of("admin"), List.of("brand-other"));
+    String otherTenant =
+        io.herald.support.testing.TestTokens.issue(
+            SECRET, "t-" + UUID.randomUUID(), "mallory", List.of("admin"), List.of("*"));
+    for (String outsider : List.of(otherBrand, otherTenant)) {
+      assertThat(get("/api/jobs/" + jobId, outsider).getStatusCode().value()).isEqualTo(404);
+      assertThat(get("/api/jobs?postId=" + postId, outsider).getBody().get("items"))
+          .asInstanceOf(InstanceOfAssertFactories.LIST)
+          .isEmpty();
+      assertThat(get("/api/audit?postId=" + postId, outsider).getBody().get("items"))
+          .asInstanceOf(InstanceOfAssertFactories.LIST)
+          .isEmpty();
+      assertThat(get("/api/connections/" + connectionId, outsider).getStatusCode().value())
+          .isEqualTo(404);
+    }
+    assertThat(get("/api/audit?jobId=" + jobId, reader).getBody().get("items"))
+        .asInstanceOf(InstanceOfAssertFactories.LIST)
+        .hasSize(1);
   }
 
   @Test
