@@ -11,16 +11,10 @@ import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.notification.TestRequests;
 import io.herald.support.kafka.ConsumerGroupProgress;
 import io.herald.support.testing.ApicurioRegistryServer;
-import io.herald.support.testing.FreePorts;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
-import java.io.File;
+import io.herald.support.testing.ServiceProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -183,21 +177,7 @@ class FanOutCrashIT {
   }
 
   private Process start() throws IOException {
-    int port = FreePorts.next();
-    Path log = Path.of("target", "fanout-crash-" + started.size() + ".log");
-    Files.createDirectories(log.getParent());
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m",
-                "-jar",
-                new File("target/notification-service.jar").getAbsolutePath(),
-                "--herald.fanout.page-size=500",
-                "--herald.fanout.chunks-per-batch=1")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("PORT", Integer.toString(port));
+    Map<String, String> env = new java.util.HashMap<>();
     env.put("KAFKA_BOOTSTRAP", broker.getBrokersAsString());
     env.put("REGISTRY_URL", ApicurioRegistryServer.shared().url());
     env.put("HERALD_JWT_SECRET", SECRET);
@@ -207,25 +187,14 @@ class FanOutCrashIT {
     env.put("DATABASE_NAME", DATABASE);
     env.put("DATABASE_USER", "postgres");
     env.put("DATABASE_PASSWORD", "postgres");
-    Process process = builder.start();
+    Process process =
+        ServiceProcess.start(
+            "target/notification-service.jar",
+            List.of("-Xmx384m"),
+            List.of("--herald.fanout.page-size=500", "--herald.fanout.chunks-per-batch=1"),
+            env,
+            Path.of("target", "fanout-crash-" + started.size() + ".log"));
     started.add(process);
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest ready =
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-            .build();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              assertThat(process.isAlive()).as("service process (see " + log + ")").isTrue();
-              try {
-                return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-              } catch (IOException e) {
-                return false;
-              }
-            });
     return process;
   }
 

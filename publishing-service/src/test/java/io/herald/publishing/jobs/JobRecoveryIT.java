@@ -17,16 +17,10 @@ import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PublishRequested;
 import io.herald.publishing.connections.TokenCipher;
 import io.herald.support.testing.ApicurioRegistryServer;
-import io.herald.support.testing.FreePorts;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
-import java.io.File;
+import io.herald.support.testing.ServiceProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -169,20 +163,7 @@ class JobRecoveryIT {
   }
 
   private Process start(String instanceId) throws IOException {
-    int port = FreePorts.next();
-    Path log = Path.of("target", "job-recovery-" + instanceId + ".log");
-    Files.createDirectories(log.getParent());
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-jar",
-                new File("target/publishing-service.jar").getAbsolutePath(),
-                "--herald.publishing.jobs.batch=50")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("PORT", Integer.toString(port));
+    Map<String, String> env = new java.util.HashMap<>();
     env.put("KAFKA_BOOTSTRAP", broker.getBrokersAsString());
     env.put("REGISTRY_URL", ApicurioRegistryServer.shared().url());
     env.put("HERALD_JWT_SECRET", SECRET);
@@ -194,25 +175,14 @@ class JobRecoveryIT {
     env.put("DATABASE_PASSWORD", "postgres");
     env.put("PUBLISHING_TOKEN_KEY", Base64.getEncoder().encodeToString(TOKEN_KEY));
     env.put("X_API_URL", x.baseUrl());
-    Process process = builder.start();
+    Process process =
+        ServiceProcess.start(
+            "target/publishing-service.jar",
+            List.of("-Xmx256m"),
+            List.of("--herald.publishing.jobs.batch=50"),
+            env,
+            Path.of("target", "job-recovery-" + instanceId + ".log"));
     started.add(process);
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest ready =
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-            .build();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              assertThat(process.isAlive()).as("service process (see " + log + ")").isTrue();
-              try {
-                return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-              } catch (IOException e) {
-                return false;
-              }
-            });
     return process;
   }
 
