@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -190,12 +191,7 @@ class ConnectionController {
                     issued.expiresAt()),
                 issued.refreshToken());
             db.commit();
-            return store
-                .list(db, pending.tenantId(), List.of(pending.brandId()), pending.platform())
-                .stream()
-                .filter(v -> v.connectionId().equals(connectionId))
-                .findFirst()
-                .orElseThrow();
+            return store.view(db, pending.tenantId(), null, connectionId).orElseThrow();
           }
         });
   }
@@ -297,12 +293,9 @@ class ConnectionController {
   private ConnectionStore.View find(HeraldPrincipal caller, String connectionId) throws Exception {
     List<String> brands = BrandScope.of(caller);
     try (Connection db = dataSource.getConnection()) {
-      List<ConnectionStore.View> views = store.list(db, caller.tenantId(), brands, null);
+      Optional<ConnectionStore.View> view = store.view(db, caller.tenantId(), brands, connectionId);
       db.commit();
-      return views.stream()
-          .filter(v -> v.connectionId().equals(connectionId))
-          .findFirst()
-          .orElseThrow(() -> ApiException.notFound("no connection " + connectionId));
+      return view.orElseThrow(() -> ApiException.notFound("no connection " + connectionId));
     }
   }
 

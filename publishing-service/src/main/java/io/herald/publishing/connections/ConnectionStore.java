@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /** Platform connections in the database, tokens sealed by {@link TokenCipher}. */
@@ -98,6 +99,19 @@ public class ConnectionStore {
   /** The tenant's connections, narrowed to brands (null: all) and a platform (null: all). */
   public List<View> list(Connection db, String tenantId, List<String> brands, String platform)
       throws SQLException {
+    return select(db, tenantId, brands, platform, null);
+  }
+
+  /** One connection of the tenant, if it is of one of {@code brands} (null: any brand). */
+  public Optional<View> view(
+      Connection db, String tenantId, List<String> brands, String connectionId)
+      throws SQLException {
+    return select(db, tenantId, brands, null, connectionId).stream().findFirst();
+  }
+
+  private List<View> select(
+      Connection db, String tenantId, List<String> brands, String platform, String connectionId)
+      throws SQLException {
     StringBuilder sql =
         new StringBuilder(
             "select " + VIEW_COLUMNS + " from platform_connections where tenant_id = ?");
@@ -107,6 +121,9 @@ public class ConnectionStore {
     if (platform != null) {
       sql.append(" and platform = ?");
     }
+    if (connectionId != null) {
+      sql.append(" and connection_id = ?");
+    }
     sql.append(" order by brand_id, platform, created_at");
     try (PreparedStatement select = db.prepareStatement(sql.toString())) {
       int i = 1;
@@ -115,7 +132,10 @@ public class ConnectionStore {
         select.setArray(i++, db.createArrayOf("text", brands.toArray()));
       }
       if (platform != null) {
-        select.setString(i, platform);
+        select.setString(i++, platform);
+      }
+      if (connectionId != null) {
+        select.setString(i, connectionId);
       }
       List<View> views = new ArrayList<>();
       try (ResultSet rows = select.executeQuery()) {

@@ -8,6 +8,7 @@ import io.herald.publishing.platforms.PublishOutcome;
 import io.herald.publishing.posts.Post;
 import io.herald.publishing.posts.PostProgress;
 import io.herald.publishing.posts.PostStore;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -46,6 +48,9 @@ public class JobRunner extends PollingLoop {
   private final PublishingProperties properties;
   private final Clock clock;
   private final MeterRegistry meters;
+  // Looked up once per platform and outcome, not once per attempt.
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
   private final Semaphore inFlight;
 
   public JobRunner(
@@ -205,9 +210,13 @@ public class JobRunner extends PollingLoop {
     Job job = a.job();
     PublishOutcome outcome = a.outcome().join();
     int millis = (int) Duration.ofNanos(System.nanoTime() - a.startNanos()).toMillis();
-    Timer.builder("herald.publishing.attempts.duration")
-        .tag("platform", job.platform())
-        .register(meters)
+    durations
+        .computeIfAbsent(
+            job.platform(),
+            platform ->
+                Timer.builder("herald.publishing.attempts.duration")
+                    .tag("platform", platform)
+                    .register(meters))
         .record(Duration.ofMillis(millis));
     String result;
     if (outcome instanceof PublishOutcome.Published p) {
@@ -276,8 +285,12 @@ public class JobRunner extends PollingLoop {
       outbox.add(JobResults.failed(job, post, true, code, message, now));
       result = "failed";
     }
-    meters
-        .counter("herald.publishing.attempts", "platform", job.platform(), "outcome", result)
+    attempts
+        .computeIfAbsent(
+            job.platform() + "/" + result,
+            key ->
+                meters.counter(
+                    "herald.publishing.attempts", "platform", job.platform(), "outcome", result))
         .increment();
   }
 }

@@ -31,7 +31,7 @@ class PostController {
   @GetMapping(path = "/api/posts/{postId}", produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<PostView> one(HeraldPrincipal caller, @PathVariable String postId) {
     return posts
-        .find(caller.tenantId(), brands(caller), postId)
+        .find(caller.tenantId(), BrandScope.of(caller), postId)
         .map(PostView::of)
         .switchIfEmpty(Mono.error(() -> ApiException.notFound("no post " + postId)));
   }
@@ -50,10 +50,10 @@ class PostController {
       @RequestParam(name = "limit", defaultValue = "20") int limit) {
     if (ids != null) {
       if (ids.size() > MAX_LIMIT) {
-        throw invalid("ids", "at most " + MAX_LIMIT + " ids at once");
+        throw Cursor.invalid("ids", "at most " + MAX_LIMIT + " ids at once");
       }
       return posts
-          .findAll(caller.tenantId(), brands(caller), ids)
+          .findAll(caller.tenantId(), BrandScope.of(caller), ids)
           .map(PostView::of)
           .collectList()
           .map(items -> new Page(items, null));
@@ -61,10 +61,10 @@ class PostController {
     PostState filter =
         state == null
             ? null
-            : PostState.fromWire(state).orElseThrow(() -> invalid("state", "unknown state"));
+            : PostState.fromWire(state).orElseThrow(() -> Cursor.invalid("state", "unknown state"));
     int bounded = Math.max(1, Math.min(limit, MAX_LIMIT));
     return posts
-        .page(caller.tenantId(), brands(caller), brandId, filter, cursor(cursor), bounded)
+        .page(caller.tenantId(), BrandScope.of(caller), brandId, filter, cursor(cursor), bounded)
         .map(PostView::of)
         .collectList()
         .map(
@@ -94,12 +94,4 @@ class PostController {
   record Page(List<PostView> items, String nextCursor) {}
 
   record History(List<PostHistoryEntry> items) {}
-
-  private static List<String> brands(HeraldPrincipal caller) {
-    return BrandScope.of(caller);
-  }
-
-  private static ApiException invalid(String field, String message) {
-    return Cursor.invalid(field, message);
-  }
 }
