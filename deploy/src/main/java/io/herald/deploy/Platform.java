@@ -617,7 +617,7 @@ public final class Platform implements AutoCloseable {
             "--no-request-journal",
             "--extensions",
             "io.herald.deploy.simulators.ProviderReceipts,"
-                + "io.herald.deploy.simulators.XAuthorizationServer"),
+                + "io.herald.deploy.simulators.XSimulator"),
         Map.of());
   }
 

@@ -2,6 +2,7 @@ package io.herald.publishing;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.herald.publishing.platforms.SimulatedXTimeline;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
@@ -44,6 +45,9 @@ public abstract class PublishingIntegrationTest {
   /** The key that seals platform tokens in these tests. */
   protected static final byte[] TOKEN_KEY = new java.security.SecureRandom().generateSeed(32);
 
+  /** X's posts, for stubs that name {@link SimulatedXTimeline#NAME}. */
+  protected static final SimulatedXTimeline X_POSTS = new SimulatedXTimeline();
+
   /** Plays the social platforms' APIs. */
   protected static final WireMockServer PLATFORMS = started();
 
@@ -70,12 +74,19 @@ public abstract class PublishingIntegrationTest {
         "herald.oauth.platforms.X.revoke-url", () -> PLATFORMS.baseUrl() + "/2/oauth2/revoke");
     registry.add(
         "herald.oauth.platforms.X.identity-url", () -> PLATFORMS.baseUrl() + "/2/users/me");
+    // Short, so that an attempt timing out (and the look for its post that follows) is quick to
+    // see.
+    registry.add("herald.publishing.jobs.call-timeout", () -> "3s");
     registry.add("herald.oauth.redirect-uri", () -> "http://127.0.0.1:8080/oauth/callback");
   }
 
   private static WireMockServer started() {
     WireMockServer server =
-        new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        new WireMockServer(
+            WireMockConfiguration.options()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
+                .extensions(X_POSTS));
     server.start();
     return server;
   }

@@ -6,6 +6,9 @@ import java.time.Instant;
  * One post published to one platform connection.
  *
  * @param attempt attempts started so far (the claim of an attempt counts it)
+ * @param checkSince set when an earlier attempt may have published without Herald learning of it
+ *     (its instance died mid-call, or the call timed out): the platform is searched for the post
+ *     from this instant on before it is published again; null otherwise
  */
 public record Job(
     String jobId,
@@ -18,4 +21,5 @@ public record Job(
     Instant dueAt,
     int attempt,
     int maxAttempts,
-    String requestedBy) {}
+    String requestedBy,
+    Instant checkSince) {}

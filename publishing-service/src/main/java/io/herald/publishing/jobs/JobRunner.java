@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -52,6 +53,9 @@ public class JobRunner extends PollingLoop {
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
   private final Semaphore inFlight;
+
+  /** How far the platform's clock may be from ours when looking for an earlier attempt's post. */
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
   public JobRunner(
       DataSource dataSource,
@@ -94,7 +98,12 @@ public class JobRunner extends PollingLoop {
     try (Connection db = dataSource.getConnection()) {
       claimed =
           jobs.claim(
-              db, properties.instanceId(), settings.batch(), settings.lease(), clock.instant());
+              db,
+              properties.instanceId(),
+              settings.batch(),
+              settings.lease(),
+              settings.callTimeout().plus(CLOCK_SKEW),
+              clock.instant());
       if (claimed.isEmpty()) {
         db.commit();
         return 0;
@@ -143,12 +152,26 @@ public class JobRunner extends PollingLoop {
     return claimed.size();
   }
 
+  /**
+   * @param lookupFailed set when the platform could not be asked for an earlier attempt's post
+   */
   private record Attempt(
       Job job,
       String request,
       Instant startedAt,
       long startNanos,
-      CompletableFuture<PublishOutcome> outcome) {}
+      CompletableFuture<PublishOutcome> outcome,
+      AtomicBoolean lookupFailed) {
+
+    Attempt(
+        Job job,
+        String request,
+        Instant startedAt,
+        long startNanos,
+        CompletableFuture<PublishOutcome> outcome) {
+      this(job, request, startedAt, startNanos, outcome, new AtomicBoolean());
+    }
+  }
 
   private Attempt start(
       Job job,
@@ -194,11 +217,42 @@ public class JobRunner extends PollingLoop {
     }
     String request = client.describe(connection, post.text(), post.mediaUrls());
     inFlight.acquire();
-    CompletableFuture<PublishOutcome> outcome =
-        client
-            .publish(connection, post.text(), post.mediaUrls(), job.jobId())
-            .whenComplete((o, e) -> inFlight.release());
-    return new Attempt(job, request, startedAt, startNanos, outcome);
+    CompletableFuture<PublishOutcome> outcome;
+    AtomicBoolean lookupFailed = new AtomicBoolean();
+    if (job.checkSince() == null) {
+      outcome = client.publish(connection, post.text(), post.mediaUrls(), job.jobId());
+    } else {
+      // An earlier attempt may have posted: look before posting again.
+      request = "look for the post since " + job.checkSince() + ", then " + request;
+      outcome =
+          client
+              .findPublished(connection, post.text(), post.mediaUrls(), job.checkSince())
+              .thenCompose(
+                  found -> {
+                    recoveries(job.platform(), found == null ? "not_found" : outcomeName(found))
+                        .increment();
+                    if (found != null && !(found instanceof PublishOutcome.Published)) {
+                      lookupFailed.set(true);
+                    }
+                    return found != null
+                        ? CompletableFuture.completedFuture(found)
+                        : client.publish(connection, post.text(), post.mediaUrls(), job.jobId());
+                  });
+    }
+    outcome = outcome.whenComplete((o, e) -> inFlight.release());
+    return new Attempt(job, request, startedAt, startNanos, outcome, lookupFailed);
+  }
+
+  private Counter recoveries(String platform, String result) {
+    return attempts.computeIfAbsent(
+        "lookup/" + platform + "/" + result,
+        key ->
+            meters.counter(
+                "herald.publishing.recovery.lookups", "platform", platform, "result", result));
+  }
+
+  private static String outcomeName(PublishOutcome outcome) {
+    return outcome instanceof PublishOutcome.Published ? "found" : "unavailable";
   }
 
   private void finish(
@@ -209,6 +263,14 @@ public class JobRunner extends PollingLoop {
       List<JobStore.OutboxEntry> outbox) {
     Job job = a.job();
     PublishOutcome outcome = a.outcome().join();
+    // Whether the next attempt must look for this one's post first: while the platform could not
+    // be asked, or when this call timed out (it may have posted all the same).
+    Instant checkSince = null;
+    if (a.lookupFailed().get()) {
+      checkSince = job.checkSince();
+    } else if (outcome instanceof PublishOutcome.Transient t && t.mayHavePosted()) {
+      checkSince = job.checkSince() != null ? job.checkSince() : a.startedAt().minus(CLOCK_SKEW);
+    }
     int millis = (int) Duration.ofNanos(System.nanoTime() - a.startNanos()).toMillis();
     durations
         .computeIfAbsent(
@@ -220,6 +282,10 @@ public class JobRunner extends PollingLoop {
         .record(Duration.ofMillis(millis));
     String result;
     if (outcome instanceof PublishOutcome.Published p) {
+      String request =
+          p.foundEarlier()
+              ? a.request() + ": found " + p.platformPostId() + ", not posted again"
+              : a.request();
       finished.add(
           new JobStore.Finished(
               job,
@@ -230,9 +296,10 @@ public class JobRunner extends PollingLoop {
               null,
               null,
               p.status(),
-              a.request(),
+              request,
               a.startedAt(),
-              millis));
+              millis,
+              checkSince));
       outbox.add(JobResults.published(job, post, p.platformPostId(), p.url(), now));
       result = "published";
     } else if (outcome instanceof PublishOutcome.Transient t && job.attempt() < job.maxAttempts()) {
@@ -252,7 +319,8 @@ public class JobRunner extends PollingLoop {
               t.status(),
               a.request(),
               a.startedAt(),
-              millis));
+              millis,
+              checkSince));
       outbox.add(JobResults.failed(job, post, false, t.code(), t.message(), now));
       result = "retrying";
     } else {
@@ -281,7 +349,8 @@ public class JobRunner extends PollingLoop {
               status,
               a.request(),
               a.startedAt(),
-              millis));
+              millis,
+              checkSince));
       outbox.add(JobResults.failed(job, post, true, code, message, now));
       result = "failed";
     }

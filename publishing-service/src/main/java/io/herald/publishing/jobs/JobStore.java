@@ -34,7 +34,8 @@ public class JobStore {
       Integer statusCode,
       String request,
       Instant startedAt,
-      int durationMillis) {}
+      int durationMillis,
+      Instant checkSince) {}
 
   /** An event waiting on the outbox. */
   public record OutboxEntry(String topic, String key, String type, byte[] payload) {}
@@ -74,8 +75,13 @@ public class JobStore {
    * Takes up to {@code limit} due jobs for {@code owner} under a lease: scheduled, pending or
    * retrying jobs whose time has come, and running jobs whose lease expired (their instance died
    * mid-attempt). Rows another instance is claiming are skipped, so no job is claimed twice.
+   *
+   * <p>A job claimed from {@code running} may have posted before its instance died: it comes back
+   * with {@link Job#checkSince()} set to {@code callWindow} before that attempt was claimed (or
+   * earlier, if an earlier attempt's outcome was already in doubt).
    */
-  public List<Job> claim(Connection db, String owner, int limit, Duration lease, Instant now)
+  public List<Job> claim(
+      Connection db, String owner, int limit, Duration lease, Duration callWindow, Instant now)
       throws SQLException {
     List<Job> claimed = new ArrayList<>();
     try (PreparedStatement update =
@@ -90,11 +96,15 @@ public class JobStore {
                for update skip locked)
             update publishing_jobs j
                set state = 'running', attempt = j.attempt + 1, lease_owner = ?, lease_until = ?,
-                   updated_at = ?
+                   updated_at = ?,
+                   check_since = case when j.state = 'running'
+                                      then coalesce(j.check_since,
+                                                    j.updated_at - ? * interval '1 second')
+                                      else j.check_since end
               from due
              where j.job_id = due.job_id
             returning j.job_id, j.tenant_id, j.post_id, j.brand_id, j.connection_id, j.platform,
-                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by
+                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since
             """)) {
       Timestamp at = Timestamp.from(now);
       update.setTimestamp(1, at);
@@ -103,6 +113,7 @@ public class JobStore {
       update.setString(4, owner);
       update.setTimestamp(5, Timestamp.from(now.plus(lease)));
       update.setTimestamp(6, at);
+      update.setLong(7, callWindow.toSeconds());
       try (ResultSet rows = update.executeQuery()) {
         while (rows.next()) {
           claimed.add(job(rows));
@@ -122,7 +133,7 @@ public class JobStore {
               update publishing_jobs
                  set state = ?, due_at = coalesce(?, due_at), platform_post_id = ?, url = ?,
                      error_code = ?, error = ?, lease_owner = null, lease_until = null,
-                     updated_at = now()
+                     check_since = ?, updated_at = now()
                where job_id = ? and attempt = ?
               """)) {
         for (Finished f : finished) {
@@ -132,8 +143,9 @@ public class JobStore {
           update.setString(4, f.url());
           update.setString(5, f.errorCode());
           update.setString(6, f.error());
-          update.setString(7, f.job().jobId());
-          update.setInt(8, f.job().attempt());
+          update.setTimestamp(7, f.checkSince() == null ? null : Timestamp.from(f.checkSince()));
+          update.setString(8, f.job().jobId());
+          update.setInt(9, f.job().attempt());
           update.addBatch();
         }
         update.executeBatch();
@@ -247,7 +259,8 @@ public class JobStore {
       return found;
     }
     try (PreparedStatement select =
-        db.prepareStatement("select " + COLUMNS + " from publishing_jobs where job_id = any(?)")) {
+        db.prepareStatement(
+            "select " + COLUMNS + ", check_since from publishing_jobs where job_id = any(?)")) {
       select.setArray(1, db.createArrayOf("text", jobIds.toArray()));
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
@@ -291,6 +304,12 @@ public class JobStore {
         row.getTimestamp("due_at").toInstant(),
         row.getInt("attempt"),
         row.getInt("max_attempts"),
-        row.getString("requested_by"));
+        row.getString("requested_by"),
+        checkSince(row));
+  }
+
+  private static Instant checkSince(ResultSet row) throws SQLException {
+    Timestamp since = row.getTimestamp("check_since");
+    return since == null ? null : since.toInstant();
   }
 }

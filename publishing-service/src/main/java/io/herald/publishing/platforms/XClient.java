@@ -4,11 +4,14 @@ import io.herald.publishing.connections.PlatformConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.ClientResponse;
@@ -22,12 +25,24 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code {"data": {"id", "text"}}}. Errors as X documents them: 429 (rate limited; {@code
  * x-rate-limit-reset} is the epoch second the window resets) and 5xx are transient; 401 means the
  * token was revoked or expired; 403 is a refusal of the content (duplicate content, policy) or of
- * the app's access; 400 a malformed request; a timeout or connection error is transient. X takes no
- * idempotency key (see the publishing-service README for the window this leaves).
+ * the app's access; 400 a malformed request; a timeout or connection error is transient.
+ *
+ * <p>X takes no idempotency key. When an earlier attempt may have posted without its answer
+ * arriving, {@link #findPublished} reads the account's own posts ({@code GET /2/users/:id/tweets}
+ * from {@code start_time}, replies and reposts excluded, up to {@value #LOOKUP_PAGES} pages of 100)
+ * and compares their text with the post's: X answers with its links shortened to t.co and {@code
+ * &amp;}, {@code <} and {@code >} escaped, so links are left out of the comparison and entities
+ * unescaped; a long post's full text is in {@code note_tweet.text}.
  */
 public final class XClient implements PlatformClient {
 
   private final WebClient client;
+  static final int LOOKUP_PAGES = 5;
+  private static final Pattern LINK = Pattern.compile("https?://\\S+");
+  private static final Pattern SPACE = Pattern.compile("\\s+");
+  private static final DateTimeFormatter SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+
   private final JsonMapper json;
   private final Clock clock;
   private final Duration timeout;
@@ -50,10 +65,103 @@ public final class XClient implements PlatformClient {
   }
 
   @Override
+  public CompletableFuture<PublishOutcome> findPublished(
+      PlatformConnection connection, String text, List<String> mediaUrls, Instant since) {
+    String wanted = comparable(postText(text, mediaUrls));
+    return page(connection, since, null, wanted, 1).toFuture();
+  }
+
+  /** One page of the account's posts: the match, the next page, or why it could not be read. */
+  private Mono<PublishOutcome> page(
+      PlatformConnection connection, Instant since, String token, String wanted, int number) {
+    return client
+        .get()
+        .uri(
+            b -> {
+              b.path("/2/users/{id}/tweets")
+                  .queryParam("start_time", SECONDS.format(since))
+                  .queryParam("max_results", 100)
+                  .queryParam("exclude", "replies,retweets")
+                  .queryParam("tweet.fields", "created_at,note_tweet");
+              if (token != null) {
+                b.queryParam("pagination_token", token);
+              }
+              return b.build(connection.accountId());
+            })
+        .header(HttpHeaders.AUTHORIZATION, "Bearer " + connection.accessToken())
+        .exchangeToMono(
+            response ->
+                response
+                    .bodyToMono(String.class)
+                    .defaultIfEmpty("")
+                    .map(b -> new Page(response.statusCode().value(), b, resetIn(response))))
+        .timeout(timeout)
+        .flatMap(
+            p -> {
+              JsonNode tree = parse(p.body());
+              if (p.status() != 200) {
+                return Mono.just(lookupFailure(p, tree));
+              }
+              for (JsonNode post : tree.path("data")) {
+                String posted =
+                    post.path("note_tweet").path("text").asString(post.path("text").asString(""));
+                if (comparable(posted).equals(wanted)) {
+                  String id = post.path("id").asString();
+                  return Mono.just(
+                      new PublishOutcome.Published(id, url(connection, id), p.status(), true));
+                }
+              }
+              String next = tree.path("meta").path("next_token").asString("");
+              return next.isEmpty() || number >= LOOKUP_PAGES
+                  ? Mono.<PublishOutcome>empty()
+                  : page(connection, since, next, wanted, number + 1);
+            })
+        .onErrorResume(
+            e ->
+                Mono.just(
+                    new PublishOutcome.Transient(
+                        "LOOKUP_FAILED",
+                        "could not read the account's posts to check for an earlier attempt's: "
+                            + e.getMessage(),
+                        null,
+                        0)));
+  }
+
+  private record Page(int status, String body, Duration retryAfter) {}
+
+  private static PublishOutcome lookupFailure(Page p, JsonNode tree) {
+    String message =
+        "could not read the account's posts to check for an earlier attempt's: "
+            + message(tree, p.body());
+    if (p.status() == 429) {
+      return new PublishOutcome.Transient("RATE_LIMITED", message, p.retryAfter(), p.status());
+    }
+    if (p.status() == 401) {
+      return new PublishOutcome.Permanent("AUTH_REVOKED", message, p.status());
+    }
+    return new PublishOutcome.Transient("LOOKUP_FAILED", message, null, p.status());
+  }
+
+  /** Text as X shows it, compared without links (t.co), escapes and runs of white space. */
+  static String comparable(String text) {
+    String unescaped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    return SPACE.matcher(LINK.matcher(unescaped).replaceAll(" ")).replaceAll(" ").trim();
+  }
+
+  private static String postText(String text, List<String> mediaUrls) {
+    return mediaUrls.isEmpty() ? text : text + "\n" + String.join("\n", mediaUrls);
+  }
+
+  private static String url(PlatformConnection connection, String id) {
+    String handle = connection.accountName() == null ? "i" : connection.accountName();
+    return "https://x.com/" + handle + "/status/" + id;
+  }
+
+  @Override
   public CompletableFuture<PublishOutcome> publish(
       PlatformConnection connection, String text, List<String> mediaUrls, String idempotencyToken) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("text", mediaUrls.isEmpty() ? text : text + "\n" + String.join("\n", mediaUrls));
+    body.put("text", postText(text, mediaUrls));
     return client
         .post()
         .uri("/2/tweets")
@@ -71,7 +179,11 @@ public final class XClient implements PlatformClient {
             e ->
                 Mono.just(
                     new PublishOutcome.Transient(
-                        e instanceof TimeoutException ? "TIMEOUT" : "UNREACHABLE",
+                        e instanceof TimeoutException
+                            ? PublishOutcome.Transient.TIMEOUT
+                            : connectFailure(e)
+                                ? "UNREACHABLE"
+                                : PublishOutcome.Transient.CONNECTION_LOST,
                         String.valueOf(e.getMessage()),
                         null,
                         0)))
@@ -88,8 +200,7 @@ public final class XClient implements PlatformClient {
         return new PublishOutcome.Transient(
             "MALFORMED_RESPONSE", "no data.id in " + abbreviate(body), null, status);
       }
-      String handle = connection.accountName() == null ? "i" : connection.accountName();
-      return new PublishOutcome.Published(id, "https://x.com/" + handle + "/status/" + id, status);
+      return new PublishOutcome.Published(id, url(connection, id), status);
     }
     String message = message(tree, body);
     if (status == 429) {
@@ -105,6 +216,16 @@ public final class XClient implements PlatformClient {
       return new PublishOutcome.Permanent("CONTENT_REJECTED", message, status);
     }
     return new PublishOutcome.Permanent("INVALID_REQUEST", message, status);
+  }
+
+  /** Whether the request never left: the platform cannot have seen it. */
+  private static boolean connectFailure(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Duration resetIn(ClientResponse response) {

@@ -235,7 +235,8 @@ class PostCommandsListener {
                     later ? command.scheduledAt() : now,
                     0,
                     properties.jobs().maxAttempts(),
-                    command.actor()))
+                    command.actor(),
+                    null))
         .toList();
   }
 }

@@ -2,13 +2,17 @@ package io.herald.publishing.jobs;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.herald.events.v1.ContentApproved;
 import io.herald.events.v1.ContentPublished;
@@ -16,6 +20,7 @@ import io.herald.events.v1.PostCreated;
 import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PublishRequested;
 import io.herald.publishing.connections.TokenCipher;
+import io.herald.publishing.platforms.SimulatedXTimeline;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
@@ -47,8 +52,9 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * publishing-service as its own processes: jobs due while every instance was down run when one
- * comes back, and two instances running side by side never publish a job twice (counted at the
- * simulated X and on {@code publishing.results.v1}).
+ * comes back, two instances running side by side never publish a job twice, and an instance killed
+ * while X is making its posts leaves none to be made twice (counted at the simulated X and on
+ * {@code publishing.results.v1}).
  */
 class JobRecoveryIT {
 
@@ -58,6 +64,7 @@ class JobRecoveryIT {
 
   private static EmbeddedKafkaKraftBroker broker;
   private static WireMockServer x;
+  private static final SimulatedXTimeline X_POSTS = new SimulatedXTimeline();
 
   private final String tenant = "recovery-" + UUID.randomUUID();
   private final String connectionId = "x-" + UUID.randomUUID();
@@ -77,18 +84,19 @@ class JobRecoveryIT {
       s.execute("DROP DATABASE IF EXISTS " + DATABASE);
       s.execute("CREATE DATABASE " + DATABASE);
     }
-    x = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+    x =
+        new WireMockServer(
+            WireMockConfiguration.options()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
+                .extensions(X_POSTS));
     x.start();
     x.stubFor(
         post(urlPathEqualTo("/2/tweets"))
-            .willReturn(
-                aResponse()
-                    .withStatus(201)
-                    .withFixedDelay(100)
-                    .withHeader("Content-Type", "application/json")
-                    .withBody(
-                        "{\"data\":{\"id\":\"1{{randomValue length=18 type='NUMERIC'}}\",\"text\":\"posted\"}}")
-                    .withTransformers("response-template")));
+            .willReturn(aResponse().withFixedDelay(100).withTransformers(SimulatedXTimeline.NAME)));
+    x.stubFor(
+        WireMock.get(urlPathMatching("/2/users/[0-9]+/tweets"))
+            .willReturn(aResponse().withTransformers(SimulatedXTimeline.NAME)));
   }
 
   @AfterAll
@@ -162,6 +170,51 @@ class JobRecoveryIT {
     }
   }
 
+  @Test
+  void shouldNotPostAgainAfterAnInstanceIsKilledMidPublish() throws Exception {
+    // X makes each post when the request arrives and answers 4 s later: long enough to kill the
+    // instance with every post made on X and none of the answers recorded.
+    x.stubFor(
+        post(urlPathEqualTo("/2/tweets"))
+            .atPriority(1)
+            .withRequestBody(containing("Crash "))
+            .willReturn(
+                aResponse().withFixedDelay(4_000).withTransformers(SimulatedXTimeline.NAME)));
+    Process first = start("crash-1");
+    connect();
+    List<String> posts = approvedPosts(20, "Crash ");
+
+    publish(posts, null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> requestsAtX() == posts.size());
+    first.destroyForcibly().waitFor(); // SIGKILL mid-call
+    assertThat(jobStates()).as("jobs left running by the dead instance").containsOnly("running");
+
+    start("crash-2"); // claims them once their lease (5 s) is over
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> states(posts).stream().allMatch("published"::equals));
+    for (String post : posts) {
+      assertThat(
+              x.findAll(
+                  postRequestedFor(urlPathEqualTo("/2/tweets")).withRequestBody(containing(post))))
+          .as("posts asked of X for " + post)
+          .hasSize(1);
+      assertThat(X_POSTS.idsOf(token(), post)).as("posts on the account for " + post).hasSize(1);
+    }
+    assertThat(x.findAll(getRequestedFor(urlPathMatching("/2/users/[0-9]+/tweets"))))
+        .as("reads of the account's posts")
+        .isNotEmpty();
+    await().atMost(Duration.ofSeconds(30)).until(() -> published().size() >= posts.size());
+    List<ContentPublished> results = published();
+    assertThat(results).hasSize(posts.size());
+    for (ContentPublished result : results) {
+      String post = result.getPostId();
+      assertThat(X_POSTS.idsOf(token(), post)).containsExactly(result.getPlatformPostId());
+      assertThat(result.getAttempt()).isEqualTo(2);
+    }
+  }
+
   private Process start(String instanceId) throws IOException {
     Map<String, String> env = new java.util.HashMap<>();
     env.put("KAFKA_BOOTSTRAP", broker.getBrokersAsString());
@@ -179,7 +232,12 @@ class JobRecoveryIT {
         ServiceProcess.start(
             "target/publishing-service.jar",
             List.of("-Xmx256m"),
-            List.of("--herald.publishing.jobs.batch=50"),
+            List.of(
+                "--herald.publishing.jobs.batch=50",
+                "--herald.publishing.jobs.lease=5s",
+                // Partitions of an instance an earlier test killed are reassigned in seconds.
+                "--spring.kafka.consumer.properties.session.timeout.ms=6000",
+                "--spring.kafka.consumer.properties.heartbeat.interval.ms=1500"),
             env,
             Path.of("target", "job-recovery-" + instanceId + ".log"));
     started.add(process);
@@ -189,7 +247,7 @@ class JobRecoveryIT {
   /** The brand's X account, sealed as the service seals tokens (after its migrations ran). */
   private void connect() throws SQLException {
     TokenCipher.Sealed token =
-        new TokenCipher(Map.of("local", TOKEN_KEY), "local").encrypt(connectionId, "xat-recovery");
+        new TokenCipher(Map.of("local", TOKEN_KEY), "local").encrypt(connectionId, token());
     try (Connection c = database();
         PreparedStatement insert =
             c.prepareStatement(
@@ -204,7 +262,16 @@ class JobRecoveryIT {
     }
   }
 
+  /** The account's access token: one per test, so each test has an X timeline of its own. */
+  private String token() {
+    return "xat-" + tenant;
+  }
+
   private List<String> approvedPosts(int n) throws Exception {
+    return approvedPosts(n, "Post ");
+  }
+
+  private List<String> approvedPosts(int n, String prefix) throws Exception {
     List<String> posts = new ArrayList<>();
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -222,7 +289,7 @@ class JobRecoveryIT {
                   .setPostId(post)
                   .setBrandId("shoes")
                   .setAuthorId("alice")
-                  .setText("Post " + post)
+                  .setText(prefix + post)
                   .setMediaUrls(List.of())
                   .setPlatforms(List.of("X"))
                   .build()));
@@ -310,8 +377,26 @@ class JobRecoveryIT {
     }
   }
 
+  private List<String> jobStates() throws SQLException {
+    try (Connection c = database();
+        PreparedStatement select =
+            c.prepareStatement("select state from publishing_jobs where tenant_id = ?")) {
+      select.setString(1, tenant);
+      List<String> states = new ArrayList<>();
+      try (var rows = select.executeQuery()) {
+        while (rows.next()) {
+          states.add(rows.getString(1));
+        }
+      }
+      return states;
+    }
+  }
+
   private int requestsAtX() {
-    return x.findAll(postRequestedFor(urlPathEqualTo("/2/tweets"))).size();
+    return x.findAll(
+            postRequestedFor(urlPathEqualTo("/2/tweets"))
+                .withHeader("Authorization", equalTo("Bearer " + token())))
+        .size();
   }
 
   private List<ContentPublished> published() {

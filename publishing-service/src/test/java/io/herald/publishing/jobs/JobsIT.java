@@ -3,12 +3,14 @@ package io.herald.publishing.jobs;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.herald.events.v1.ContentApproved;
 import io.herald.events.v1.ContentPublishFailed;
@@ -20,6 +22,7 @@ import io.herald.events.v1.PublishRequested;
 import io.herald.publishing.PublishingIntegrationTest;
 import io.herald.publishing.connections.ConnectionStore;
 import io.herald.publishing.connections.PlatformConnection;
+import io.herald.publishing.platforms.SimulatedXTimeline;
 import io.herald.support.testing.KafkaTestClients;
 import io.herald.support.testing.PostgresTestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -162,6 +165,76 @@ class JobsIT extends PublishingIntegrationTest {
     assertThat(failures.get(0).getErrorCode()).isEqualTo("PLATFORM_UNAVAILABLE");
     assertThat(requestsFor(text)).isEqualTo(2);
     awaitPostState(postId, "published");
+  }
+
+  @Test
+  void shouldFindThePostOfAnAttemptThatTimedOutInsteadOfPostingAgain() throws Exception {
+    String text = "Slow answer " + UUID.randomUUID() + " & more at https://example.com/sale";
+    // X makes the post when the request arrives and answers after the call timeout (3 s here).
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson(json(text)))
+            .willReturn(
+                aResponse().withFixedDelay(5_000).withTransformers(SimulatedXTimeline.NAME)));
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/2/users/2244994945/tweets"))
+            .willReturn(aResponse().withTransformers(SimulatedXTimeline.NAME)));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getAttempt()).isEqualTo(2);
+    assertThat(X_POSTS.idsOf(accessToken, text)).containsExactly(published.getPlatformPostId());
+    assertThat(requestsFor(text)).as("posts asked of X").isEqualTo(1);
+    assertThat(lookups()).isEqualTo(1);
+    assertThat(failures(postId))
+        .extracting(f -> f.getAttempt() + ":" + f.getErrorCode() + ":" + f.getFinal$())
+        .containsExactly("1:TIMEOUT:false");
+    awaitPostState(postId, "published");
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "select attempt || ':' || outcome || ':' || request from publishing_attempts"
+                        + " where post_id = '"
+                        + postId
+                        + "' order by attempt"))
+        .hasSize(2)
+        .last()
+        .asString()
+        .startsWith("2:published:look for the post since")
+        .endsWith("found " + published.getPlatformPostId() + ", not posted again");
+  }
+
+  @Test
+  void shouldPostAgainWhenTheAttemptThatTimedOutLeftNoPost() throws Exception {
+    String text = "Lost request " + UUID.randomUUID();
+    String scenario = "lost-" + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson(json(text)))
+            .inScenario(scenario)
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(aResponse().withStatus(503).withFixedDelay(5_000))
+            .willSetStateTo("answering"));
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withRequestBody(equalToJson(json(text)))
+            .inScenario(scenario)
+            .whenScenarioStateIs("answering")
+            .willReturn(aResponse().withTransformers(SimulatedXTimeline.NAME)));
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/2/users/2244994945/tweets"))
+            .willReturn(aResponse().withTransformers(SimulatedXTimeline.NAME)));
+    String postId = approvedPost(text);
+
+    produce(REQUESTS, postId, publish(postId, null));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getAttempt()).isEqualTo(2);
+    assertThat(lookups()).as("looked before posting again").isEqualTo(1);
+    assertThat(requestsFor(text)).isEqualTo(2);
+    assertThat(X_POSTS.idsOf(accessToken, text)).containsExactly(published.getPlatformPostId());
   }
 
   @Test
@@ -355,11 +428,26 @@ class JobsIT extends PublishingIntegrationTest {
         e -> e.getPostId().equals(postId));
   }
 
-  private int requestsFor(String text) {
+  /** Reads of the account's posts made with this test's token. */
+  private int lookups() {
     return PLATFORMS
         .findAll(
-            postRequestedFor(urlPathEqualTo(TWEETS))
-                .withRequestBody(equalToJson("{\"text\":\"" + text + "\"}")))
+            getRequestedFor(urlPathEqualTo("/2/users/2244994945/tweets"))
+                .withHeader("Authorization", equalTo("Bearer " + accessToken)))
+        .size();
+  }
+
+  private static String json(String text) {
+    return tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .createObjectNode()
+        .put("text", text)
+        .toString();
+  }
+
+  private int requestsFor(String text) {
+    return PLATFORMS
+        .findAll(postRequestedFor(urlPathEqualTo(TWEETS)).withRequestBody(equalToJson(json(text))))
         .size();
   }
 

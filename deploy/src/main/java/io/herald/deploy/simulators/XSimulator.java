@@ -12,15 +12,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * X's OAuth 2.0 authorization server, as far as Herald uses it, with PKCE checked the way X checks
- * it. Stubs name it as their transformer ({@code herald-x-oauth}):
+ * X as far as Herald uses it: its OAuth 2.0 authorization server, with PKCE checked the way X
+ * checks it, and the posts of each account. Stubs name it as their transformer ({@code herald-x}):
  *
  * <ul>
  *   <li>{@code GET /i/oauth2/authorize}: the user "approves" at once: a 302 to {@code redirect_uri}
@@ -31,13 +38,20 @@ import java.util.concurrent.ConcurrentHashMap;
  *       refresh_token} rotates the refresh token. Tokens last 2 hours, as X's do.
  *   <li>{@code GET /2/users/me}: the demo account for a token that is not revoked, 401 otherwise.
  *   <li>{@code POST /2/oauth2/revoke}: revokes the token.
+ *   <li>{@code POST /2/tweets}: makes the post when the request arrives (so a caller that gives up
+ *       waiting for the answer leaves the post behind, as on X) and answers 201 {@code {"data":
+ *       {id, text}}}.
+ *   <li>{@code GET /2/users/:id/tweets}: the posts made with the same token, newest first, from
+ *       {@code start_time}, {@code max_results} (5–100) a page with {@code meta.next_token}; like
+ *       X, only the 3,200 most recent, links shortened to t.co and {@code &}, {@code <}, {@code >}
+ *       escaped.
  * </ul>
  *
  * Errors have X's shape ({@code {"error": "invalid_request", "error_description": ...}}). State is
  * in memory: tokens issued before a restart of the simulators still work, except that their
  * revocation is forgotten.
  */
-public final class XAuthorizationServer implements ResponseDefinitionTransformerV2 {
+public final class XSimulator implements ResponseDefinitionTransformerV2 {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String DEMO_ACCOUNT =
@@ -45,12 +59,23 @@ public final class XAuthorizationServer implements ResponseDefinitionTransformer
 
   private record Grant(String clientId, String redirectUri, String challenge, Instant expiresAt) {}
 
+  private record Posted(String id, String text, Instant at) {}
+
+  /** X keeps more; its timelines show the 3,200 most recent. */
+  private static final int TIMELINE = 3_200;
+
+  private static final Pattern LINK = Pattern.compile("https?://[^\\s\\\\]+");
+  private static final Pattern TEXT =
+      Pattern.compile("\"text\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
   private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Posted>> posts = new ConcurrentHashMap<>();
+  private final AtomicLong postIds = new AtomicLong(1_860_000_000_000_000_000L);
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
   @Override
   public String getName() {
-    return "herald-x-oauth";
+    return "herald-x";
   }
 
   @Override
@@ -67,8 +92,114 @@ public final class XAuthorizationServer implements ResponseDefinitionTransformer
       case "/2/oauth2/token" -> token(form(request.getBodyAsString()));
       case "/2/oauth2/revoke" -> revoke(form(request.getBodyAsString()));
       case "/2/users/me" -> me(request);
-      default -> json(404, "{\"title\":\"Not Found\",\"status\":404}");
+      case "/2/tweets" -> post(request);
+      default ->
+          path.matches("/2/users/[0-9]+/tweets")
+              ? timeline(request)
+              : json(404, "{\"title\":\"Not Found\",\"status\":404}");
     };
+  }
+
+  private ResponseDefinition post(Request request) {
+    Matcher text = TEXT.matcher(request.getBodyAsString());
+    if (!text.find()) {
+      return json(
+          400,
+          "{\"errors\":[{\"message\":\"$.text is required\"}],\"title\":\"Invalid Request\","
+              + "\"detail\":\"One or more parameters to your request was invalid.\","
+              + "\"type\":\"https://api.twitter.com/2/problems/invalid-request\"}");
+    }
+    Posted post =
+        new Posted(Long.toString(postIds.incrementAndGet()), text.group(1), Instant.now());
+    Deque<Posted> timeline =
+        posts.computeIfAbsent(bearer(request), t -> new ConcurrentLinkedDeque<>());
+    timeline.addFirst(post);
+    while (timeline.size() > TIMELINE) {
+      timeline.pollLast();
+    }
+    return new ResponseDefinitionBuilder()
+        .withStatus(201)
+        .withHeader("Content-Type", "application/json")
+        .withHeader("x-rate-limit-limit", "200")
+        .withHeader("x-rate-limit-remaining", "199")
+        .withHeader(
+            "x-rate-limit-reset", Long.toString(Instant.now().plusSeconds(900).getEpochSecond()))
+        .withBody("{\"data\":{\"id\":\"" + post.id() + "\",\"text\":\"" + post.text() + "\"}}")
+        .build();
+  }
+
+  private ResponseDefinition timeline(Request request) {
+    Map<String, String> query =
+        form(request.getUrl().contains("?") ? request.getUrl().split("\\?", 2)[1] : "");
+    Instant since;
+    int size;
+    int from;
+    try {
+      since = Instant.parse(query.getOrDefault("start_time", "2010-11-06T00:00:00Z"));
+      size = Integer.parseInt(query.getOrDefault("max_results", "10"));
+      from = Integer.parseInt(query.getOrDefault("pagination_token", "0"));
+    } catch (RuntimeException e) {
+      return json(
+          400,
+          "{\"title\":\"Invalid Request\",\"detail\":\"One or more parameters to your request"
+              + " was invalid.\",\"type\":\"https://api.twitter.com/2/problems/invalid-request\"}");
+    }
+    if (size < 5 || size > 100) {
+      return json(
+          400,
+          "{\"title\":\"Invalid Request\",\"detail\":\"The `max_results` query parameter value ["
+              + size
+              + "] is not between 5 and 100\",\"type\":\"https://api.twitter.com/2/problems/invalid-request\"}");
+    }
+    List<Posted> matching = new ArrayList<>();
+    for (Posted p : posts.getOrDefault(bearer(request), new ConcurrentLinkedDeque<>())) {
+      if (!p.at().isBefore(since)) {
+        matching.add(p);
+      }
+    }
+    List<Posted> page =
+        matching.subList(Math.min(from, matching.size()), Math.min(from + size, matching.size()));
+    StringBuilder body = new StringBuilder("{");
+    if (!page.isEmpty()) {
+      body.append("\"data\":[");
+      for (int i = 0; i < page.size(); i++) {
+        Posted p = page.get(i);
+        body.append(i == 0 ? "" : ",")
+            .append("{\"id\":\"")
+            .append(p.id())
+            .append("\",\"text\":\"")
+            .append(shown(p.text()))
+            .append("\",\"created_at\":\"")
+            .append(p.at())
+            .append("\",\"edit_history_tweet_ids\":[\"")
+            .append(p.id())
+            .append("\"]}");
+      }
+      body.append("],");
+    }
+    body.append("\"meta\":{\"result_count\":").append(page.size());
+    if (!page.isEmpty()) {
+      body.append(",\"newest_id\":\"")
+          .append(page.get(0).id())
+          .append("\",\"oldest_id\":\"")
+          .append(page.get(page.size() - 1).id())
+          .append('"');
+    }
+    if (from + size < matching.size()) {
+      body.append(",\"next_token\":\"").append(from + size).append('"');
+    }
+    return json(200, body.append("}}").toString());
+  }
+
+  /** As X shows a post: links shortened, {@code &}, {@code <} and {@code >} escaped. */
+  private static String shown(String text) {
+    return LINK.matcher(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        .replaceAll("https://t.co/hErAlD0001");
+  }
+
+  private static String bearer(Request request) {
+    String authorization = request.getHeader("Authorization");
+    return authorization == null ? "" : authorization.replaceFirst("^Bearer ", "");
   }
 
   private ResponseDefinition authorize(Request request) {
