@@ -6,6 +6,7 @@ import io.herald.publishing.connections.ConnectionStore;
 import io.herald.publishing.connections.OAuthFlows;
 import io.herald.publishing.connections.OAuthSettings;
 import io.herald.publishing.connections.TokenCipher;
+import io.herald.publishing.connections.TokenRefresher;
 import io.herald.publishing.jobs.JobRunner;
 import io.herald.publishing.jobs.JobStore;
 import io.herald.publishing.jobs.OutboxRelay;
@@ -111,6 +112,21 @@ class PublishingConfiguration {
       MeterRegistry meters) {
     return new JobRunner(
         dataSource, jobs, posts, progress, connections, clients, properties, clock, meters);
+  }
+
+  @Bean
+  TokenRefresher tokenRefresher(
+      DataSource dataSource,
+      ConnectionStore connections,
+      JobStore jobs,
+      PostStore posts,
+      PostProgress progress,
+      OAuthFlows flows,
+      OAuthSettings settings,
+      Clock clock,
+      MeterRegistry meters) {
+    return new TokenRefresher(
+        dataSource, connections, jobs, posts, progress, flows, settings, clock, meters);
   }
 
   @Bean

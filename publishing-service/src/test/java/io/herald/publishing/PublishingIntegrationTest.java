@@ -77,6 +77,7 @@ public abstract class PublishingIntegrationTest {
     // Short, so that an attempt timing out (and the look for its post that follows) is quick to
     // see.
     registry.add("herald.publishing.jobs.call-timeout", () -> "3s");
+    registry.add("herald.oauth.refresh-interval", () -> "1s");
     registry.add("herald.oauth.redirect-uri", () -> "http://127.0.0.1:8080/oauth/callback");
   }
 

@@ -3,15 +3,20 @@ package io.herald.notification.publishing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.herald.events.v1.Audience;
+import io.herald.events.v1.Channel;
 import io.herald.events.v1.ContentApproved;
 import io.herald.events.v1.ContentPublishFailed;
 import io.herald.events.v1.ContentPublished;
 import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.events.v1.TemplateRef;
 import io.herald.notification.ApiIntegrationTest;
 import io.herald.support.testing.KafkaTestClients;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -72,6 +77,49 @@ class PublishingNotificationsIT extends ApiIntegrationTest {
     assertThat(awaitInbox("ada", "job.failed", 1).get(0).getTitle())
         .isEqualTo("Publishing to X failed");
     awaitInbox("alice", "job.failed", 1);
+  }
+
+  @Test
+  void shouldTellTheBrandsAdminsThatAConnectionExpiredWithTheShippedTemplate() throws Exception {
+    subscriberWithRoles("ada", "[\"admin:shoes\"]");
+    subscriberWithRoles("hal", "[\"admin:hats\"]");
+    String requestId = UUID.randomUUID().toString();
+    // As publishing-service asks for it when a platform refuses a token refresh for good.
+    NotificationRequested expired =
+        NotificationRequested.newBuilder()
+            .setEventId(requestId)
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setRequestId(requestId)
+            .setRequestedBy("publishing-service")
+            .setAudience(
+                Audience.newBuilder()
+                    .setUserIds(List.of())
+                    .setRoles(List.of("admin:shoes"))
+                    .build())
+            .setChannels(List.of(Channel.IN_APP))
+            .setCategory("connection.expired")
+            .setTemplate(TemplateRef.newBuilder().setTemplateId("connection.expired").build())
+            .setData(
+                Map.of(
+                    "platform", "X",
+                    "account", "acmeshoes",
+                    "reason", "the X token could not be refreshed (invalid_request)",
+                    "failedJobs", "2"))
+            .build();
+
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer.send(new ProducerRecord<>("notification.requests.v1", requestId, expired)).get();
+    }
+
+    InboxItemCreated item = awaitInbox("ada", "connection.expired", 1).get(0);
+    assertThat(item.getTitle()).isEqualTo("X account acmeshoes needs reconnecting");
+    assertThat(item.getBody())
+        .isEqualTo(
+            "Herald can no longer publish to acmeshoes on X: the X token could not be refreshed"
+                + " (invalid_request). Scheduled posts failed: 2.");
+    assertThat(inbox("hal", "connection.expired")).isEmpty();
   }
 
   @Test

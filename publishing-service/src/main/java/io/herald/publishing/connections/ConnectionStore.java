@@ -78,6 +78,7 @@ public class ConnectionStore {
       String accountId,
       String accountName,
       String status,
+      String statusReason,
       Instant expiresAt,
       Instant createdAt,
       Instant updatedAt) {}
@@ -93,8 +94,8 @@ public class ConnectionStore {
       Instant expiresAt) {}
 
   private static final String VIEW_COLUMNS =
-      "connection_id, brand_id, platform, account_id, account_name, status, expires_at,"
-          + " created_at, updated_at";
+      "connection_id, brand_id, platform, account_id, account_name, status, status_reason,"
+          + " expires_at, created_at, updated_at";
 
   /** The tenant's connections, narrowed to brands (null: all) and a platform (null: all). */
   public List<View> list(Connection db, String tenantId, List<String> brands, String platform)
@@ -247,6 +248,148 @@ public class ConnectionStore {
     }
   }
 
+  /** A connection whose token is due for refresh, its refresh token decrypted. */
+  public record DueRefresh(
+      Key key,
+      String brandId,
+      String platform,
+      String accountId,
+      String accountName,
+      String refreshToken,
+      Instant expiresAt,
+      int failures) {}
+
+  /**
+   * Takes up to {@code limit} connected connections whose token expires within {@code ahead}, under
+   * a lease (rows another instance is refreshing are skipped): one statement.
+   */
+  public List<DueRefresh> claimRefresh(
+      Connection db, java.time.Duration ahead, int limit, java.time.Duration lease, Instant now)
+      throws SQLException {
+    List<DueRefresh> due = new ArrayList<>();
+    try (PreparedStatement update =
+        db.prepareStatement(
+            """
+            with due as (
+              select tenant_id, connection_id from platform_connections
+               where status = 'connected' and refresh_token is not null and expires_at < ?
+                 and (refresh_after is null or refresh_after <= ?)
+                 and (refresh_lease_until is null or refresh_lease_until < ?)
+               order by expires_at
+               limit ?
+               for update skip locked)
+            update platform_connections c set refresh_lease_until = ?
+              from due
+             where c.tenant_id = due.tenant_id and c.connection_id = due.connection_id
+            returning c.tenant_id, c.connection_id, c.brand_id, c.platform, c.account_id,
+                      c.account_name, c.key_id, c.refresh_token, c.expires_at, c.refresh_failures
+            """)) {
+      Timestamp at = Timestamp.from(now);
+      update.setTimestamp(1, Timestamp.from(now.plus(ahead)));
+      update.setTimestamp(2, at);
+      update.setTimestamp(3, at);
+      update.setInt(4, limit);
+      update.setTimestamp(5, Timestamp.from(now.plus(lease)));
+      try (ResultSet rows = update.executeQuery()) {
+        while (rows.next()) {
+          String connectionId = rows.getString("connection_id");
+          due.add(
+              new DueRefresh(
+                  new Key(rows.getString("tenant_id"), connectionId),
+                  rows.getString("brand_id"),
+                  rows.getString("platform"),
+                  rows.getString("account_id"),
+                  rows.getString("account_name"),
+                  cipher.decrypt(
+                      connectionId,
+                      new TokenCipher.Sealed(
+                          rows.getString("key_id"), rows.getBytes("refresh_token"))),
+                  rows.getTimestamp("expires_at").toInstant(),
+                  rows.getInt("refresh_failures")));
+        }
+      }
+    }
+    return due;
+  }
+
+  /** Tokens after a refresh (the refresh token is the old one where the platform kept it). */
+  public record Refreshed(Key key, String accessToken, String refreshToken, Instant expiresAt) {}
+
+  /** Stores refreshed tokens, sealed under the active key: one batched statement. */
+  public void refreshed(Connection db, Collection<Refreshed> refreshed) throws SQLException {
+    if (refreshed.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update =
+        db.prepareStatement(
+            """
+            update platform_connections
+               set key_id = ?, access_token = ?, refresh_token = ?, expires_at = ?, refresh_after = null, refresh_lease_until = null,
+                   refresh_failures = 0, updated_at = now()
+             where tenant_id = ? and connection_id = ?
+            """)) {
+      for (Refreshed r : refreshed) {
+        TokenCipher.Sealed access = cipher.encrypt(r.key().connectionId(), r.accessToken());
+        // Both under the active key: a row has one key id.
+        TokenCipher.Sealed refresh = cipher.encrypt(r.key().connectionId(), r.refreshToken());
+        update.setString(1, access.keyId());
+        update.setBytes(2, access.ciphertext());
+        update.setBytes(3, refresh.ciphertext());
+        update.setTimestamp(4, r.expiresAt() == null ? null : Timestamp.from(r.expiresAt()));
+        update.setString(5, r.key().tenantId());
+        update.setString(6, r.key().connectionId());
+        update.addBatch();
+      }
+      update.executeBatch();
+    }
+  }
+
+  /** Refreshes that failed transiently, tried again from {@code retryAt}: one batched statement. */
+  public void refreshLater(Connection db, Map<Key, Instant> retryAt) throws SQLException {
+    if (retryAt.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update =
+        db.prepareStatement(
+            """
+            update platform_connections
+               set refresh_after = ?, refresh_lease_until = null,
+                   refresh_failures = refresh_failures + 1
+             where tenant_id = ? and connection_id = ?
+            """)) {
+      for (Map.Entry<Key, Instant> e : retryAt.entrySet()) {
+        update.setTimestamp(1, Timestamp.from(e.getValue()));
+        update.setString(2, e.getKey().tenantId());
+        update.setString(3, e.getKey().connectionId());
+        update.addBatch();
+      }
+      update.executeBatch();
+    }
+  }
+
+  /** Marks connections expired, with the reason the API shows: one batched statement. */
+  public void expire(Connection db, Map<Key, String> reasons) throws SQLException {
+    if (reasons.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update =
+        db.prepareStatement(
+            """
+            update platform_connections
+               set status = 'expired', status_reason = ?, refresh_lease_until = null,
+                   updated_at = now()
+             where tenant_id = ? and connection_id = ?
+            """)) {
+      for (Map.Entry<Key, String> e : reasons.entrySet()) {
+        update.setString(1, e.getValue());
+        update.setString(2, e.getKey().tenantId());
+        update.setString(3, e.getKey().connectionId());
+        update.addBatch();
+      }
+      update.executeBatch();
+    }
+  }
+
   /** Removes authorizations that were never completed. */
   public int forgetExpired(Connection db) throws SQLException {
     try (PreparedStatement delete =
@@ -264,6 +407,7 @@ public class ConnectionStore {
         row.getString("account_id"),
         row.getString("account_name"),
         row.getString("status"),
+        row.getString("status_reason"),
         expires == null ? null : expires.toInstant(),
         row.getTimestamp("created_at").toInstant(),
         row.getTimestamp("updated_at").toInstant());

@@ -29,12 +29,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     /oauth/callback}); registered with each platform's app
  * @param stateLifetime how long an authorization may take, from its start to the callback
  * @param refreshAhead how long before expiry a token is refreshed
+ * @param refreshInterval how often each instance looks for tokens due for refresh
+ * @param timeout how long one call to a platform's OAuth endpoints may take
  */
 @ConfigurationProperties("herald.oauth")
 public record OAuthSettings(
     URI redirectUri,
     Duration stateLifetime,
     Duration refreshAhead,
+    Duration refreshInterval,
     Duration timeout,
     Map<String, Client> platforms) {
 
@@ -58,6 +61,7 @@ public record OAuthSettings(
         redirectUri == null ? URI.create("http://127.0.0.1:8080/oauth/callback") : redirectUri;
     stateLifetime = stateLifetime == null ? Duration.ofMinutes(10) : stateLifetime;
     refreshAhead = refreshAhead == null ? Duration.ofMinutes(10) : refreshAhead;
+    refreshInterval = refreshInterval == null ? Duration.ofSeconds(15) : refreshInterval;
     timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
     platforms = platforms == null ? Map.of() : Map.copyOf(platforms);
   }

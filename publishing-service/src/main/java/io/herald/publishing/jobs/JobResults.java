@@ -3,6 +3,7 @@ package io.herald.publishing.jobs;
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.ContentPublishFailed;
 import io.herald.events.v1.ContentPublished;
+import io.herald.events.v1.NotificationRequested;
 import io.herald.publishing.posts.Post;
 import io.herald.support.events.Excerpt;
 import java.io.ByteArrayOutputStream;
@@ -25,12 +26,13 @@ import org.apache.avro.specific.SpecificRecord;
  * binary; the relay writes them through the registry). Event ids derive from job, attempt and
  * outcome, so an attempt recorded twice yields the same event.
  */
-final class JobResults {
+public final class JobResults {
 
   private static final Map<String, Class<? extends SpecificRecord>> TYPES =
       Map.of(
           "ContentPublished", ContentPublished.class,
-          "ContentPublishFailed", ContentPublishFailed.class);
+          "ContentPublishFailed", ContentPublishFailed.class,
+          "NotificationRequested", NotificationRequested.class);
 
   private JobResults() {}
 
@@ -54,7 +56,7 @@ final class JobResults {
     return entry(job, event);
   }
 
-  static JobStore.OutboxEntry failed(
+  public static JobStore.OutboxEntry failed(
       Job job, Post post, boolean last, String code, String reason, Instant at) {
     ContentPublishFailed event =
         ContentPublishFailed.newBuilder()
@@ -66,6 +68,28 @@ final class JobResults {
             .setPlatform(job.platform())
             .setAttempt(job.attempt())
             .setFinal$(last)
+            .setErrorCode(code)
+            .setReason(reason)
+            .setBrandId(job.brandId())
+            .setAuthorId(post == null ? null : post.authorId())
+            .setExcerpt(post == null ? null : Excerpt.of(post.text()))
+            .build();
+    return entry(job, event);
+  }
+
+  /** A job failed for good without an attempt: its connection expired while it waited. */
+  public static JobStore.OutboxEntry connectionLost(
+      Job job, Post post, String code, String reason, Instant at) {
+    ContentPublishFailed event =
+        ContentPublishFailed.newBuilder()
+            .setEventId(eventId(job, "connection-lost"))
+            .setTenantId(job.tenantId())
+            .setOccurredAt(at)
+            .setJobId(job.jobId())
+            .setPostId(job.postId())
+            .setPlatform(job.platform())
+            .setAttempt(job.attempt())
+            .setFinal$(true)
             .setErrorCode(code)
             .setReason(reason)
             .setBrandId(job.brandId())
@@ -94,8 +118,13 @@ final class JobResults {
         .toString();
   }
 
-  @SuppressWarnings("unchecked")
   private static JobStore.OutboxEntry entry(Job job, SpecificRecord event) {
+    return entry(TopicCatalog.PUBLISHING_RESULTS.name(), job.jobId(), event);
+  }
+
+  /** Any event for the outbox: Avro binary of its type, for {@code topic} under {@code key}. */
+  @SuppressWarnings("unchecked")
+  public static JobStore.OutboxEntry entry(String topic, String key, SpecificRecord event) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
     try {
@@ -105,9 +134,6 @@ final class JobResults {
       throw new UncheckedIOException(e);
     }
     return new JobStore.OutboxEntry(
-        TopicCatalog.PUBLISHING_RESULTS.name(),
-        job.jobId(),
-        event.getClass().getSimpleName(),
-        out.toByteArray());
+        topic, key, event.getClass().getSimpleName(), out.toByteArray());
   }
 }

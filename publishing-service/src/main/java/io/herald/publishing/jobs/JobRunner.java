@@ -57,6 +57,9 @@ public class JobRunner extends PollingLoop {
   /** How far the platform's clock may be from ours when looking for an earlier attempt's post. */
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
+  /** How long a job waits for a token being refreshed before its next attempt. */
+  private static final Duration TOKEN_WAIT = Duration.ofSeconds(30);
+
   public JobRunner(
       DataSource dataSource,
       JobStore jobs,
@@ -85,7 +88,7 @@ public class JobRunner extends PollingLoop {
   }
 
   @Override
-  boolean runOnce() throws SQLException, InterruptedException {
+  protected boolean runOnce() throws SQLException, InterruptedException {
     return runBatch() > 0;
   }
 
@@ -213,6 +216,23 @@ public class JobRunner extends PollingLoop {
                       + " is "
                       + connection.status()
                       + "; reconnect it",
+                  0)));
+    }
+    if (connection.expiresAt() != null && connection.expiresAt().isBefore(startedAt)) {
+      // The refresher is behind (or the platform is refusing refreshes for now): wait for it
+      // rather than send a token the platform will refuse as revoked.
+      return new Attempt(
+          job,
+          "none",
+          startedAt,
+          startNanos,
+          CompletableFuture.completedFuture(
+              new PublishOutcome.Transient(
+                  "TOKEN_EXPIRED",
+                  "the access token of connection "
+                      + connection.connectionId()
+                      + " expired and is being refreshed",
+                  TOKEN_WAIT,
                   0)));
     }
     String request = client.describe(connection, post.text(), post.mediaUrls());

@@ -1,5 +1,6 @@
 package io.herald.publishing.jobs;
 
+import io.herald.publishing.connections.ConnectionStore;
 import io.herald.publishing.posts.PostStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -250,6 +251,44 @@ public class JobStore {
           2, db.createArrayOf("text", posts.stream().map(PostStore.Key::postId).toArray()));
       return update.executeUpdate();
     }
+  }
+
+  /**
+   * Fails the connections' jobs that have not started, for good: their connection can no longer
+   * publish. Returns them as they were claimed last (attempt unchanged).
+   */
+  public List<Job> failWaiting(Connection db, Map<ConnectionStore.Key, String> reasons, String code)
+      throws SQLException {
+    List<Job> failed = new ArrayList<>();
+    if (reasons.isEmpty()) {
+      return failed;
+    }
+    List<ConnectionStore.Key> keys = new ArrayList<>(reasons.keySet());
+    try (PreparedStatement update =
+        db.prepareStatement(
+            """
+            update publishing_jobs j set state = 'failed', error_code = ?, error = k.reason,
+                   updated_at = now()
+              from unnest(?::text[], ?::text[], ?::text[]) as k(tenant_id, connection_id, reason)
+             where j.tenant_id = k.tenant_id and j.connection_id = k.connection_id
+               and j.state in ('scheduled', 'pending', 'retrying')
+            returning j.job_id, j.tenant_id, j.post_id, j.brand_id, j.connection_id, j.platform,
+                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since
+            """)) {
+      update.setString(1, code);
+      update.setArray(
+          2, db.createArrayOf("text", keys.stream().map(ConnectionStore.Key::tenantId).toArray()));
+      update.setArray(
+          3,
+          db.createArrayOf("text", keys.stream().map(ConnectionStore.Key::connectionId).toArray()));
+      update.setArray(4, db.createArrayOf("text", keys.stream().map(reasons::get).toArray()));
+      try (ResultSet rows = update.executeQuery()) {
+        while (rows.next()) {
+          failed.add(job(rows));
+        }
+      }
+    }
+    return failed;
   }
 
   /** The jobs among {@code jobIds}, by id. */

@@ -33,7 +33,7 @@ public class OutboxRelay extends PollingLoop {
   private record Entry(long id, String topic, String key, String type, byte[] payload) {}
 
   @Override
-  boolean runOnce() throws SQLException {
+  protected boolean runOnce() throws SQLException {
     return relayOnce() == BATCH;
   }
 

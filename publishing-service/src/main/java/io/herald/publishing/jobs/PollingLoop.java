@@ -10,7 +10,7 @@ import org.springframework.context.SmartLifecycle;
  * again at once while there was work, sleeps {@code pollInterval} when there was none, and one
  * second after a failure (the database or the broker away), which it logs and survives.
  */
-abstract class PollingLoop implements SmartLifecycle {
+public abstract class PollingLoop implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(PollingLoop.class);
 
@@ -20,7 +20,7 @@ abstract class PollingLoop implements SmartLifecycle {
   private volatile boolean running;
   private Thread thread;
 
-  PollingLoop(String name, Duration pollInterval, Duration stopTimeout) {
+  protected PollingLoop(String name, Duration pollInterval, Duration stopTimeout) {
     this.name = name;
     this.pollInterval = pollInterval;
     this.stopTimeout = stopTimeout;
@@ -31,7 +31,7 @@ abstract class PollingLoop implements SmartLifecycle {
    *
    * @return true when there may be more work at once
    */
-  abstract boolean runOnce() throws Exception;
+  protected abstract boolean runOnce() throws Exception;
 
   @Override
   public void start() {

@@ -1,6 +1,7 @@
 package io.herald.publishing.jobs;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -15,6 +16,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.herald.events.v1.ContentApproved;
 import io.herald.events.v1.ContentPublishFailed;
 import io.herald.events.v1.ContentPublished;
+import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PostCreated;
 import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PublishCancelRequested;
@@ -59,22 +61,34 @@ class JobsIT extends PublishingIntegrationTest {
 
   @BeforeEach
   void connectedAccount() throws Exception {
+    connect(
+        connectionId,
+        accessToken,
+        "refresh-" + UUID.randomUUID(),
+        Instant.now().plus(Duration.ofHours(2)));
+  }
+
+  private void connect(String id, String access, String refresh, Instant expiresAt)
+      throws Exception {
     try (Connection db = dataSource.getConnection()) {
       connections.save(
           db,
           new PlatformConnection(
-              tenant,
-              connectionId,
-              brand,
-              "X",
-              "2244994945",
-              "acmeshoes",
-              "connected",
-              accessToken,
-              Instant.now().plus(Duration.ofHours(2))),
-          "refresh-" + UUID.randomUUID());
+              tenant, id, brand, "X", "2244994945", "acmeshoes", "connected", access, expiresAt),
+          refresh);
       db.commit();
     }
+  }
+
+  private Instant expiresAt(String id) {
+    return Instant.parse(
+        PostgresTestDatabase.shared()
+            .column(
+                "select to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                    + " from platform_connections where connection_id = '"
+                    + id
+                    + "'")
+            .get(0));
   }
 
   @Test
@@ -337,6 +351,132 @@ class JobsIT extends PublishingIntegrationTest {
   }
 
   @Test
+  void shouldRefreshATokenBeforeItExpiresAndPublishWithTheNewOne() throws Exception {
+    String soon = "x-" + UUID.randomUUID();
+    String oldRefresh = "xrt" + UUID.randomUUID().toString().replace("-", "");
+    String newAccess = "xat" + UUID.randomUUID().toString().replace("-", "");
+    String newRefresh = "xrt" + UUID.randomUUID().toString().replace("-", "");
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/2/oauth2/token"))
+            .withRequestBody(containing("grant_type=refresh_token"))
+            .withRequestBody(containing("refresh_token=" + oldRefresh))
+            .willReturn(
+                aResponse()
+                    .withStatus(200)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"token_type\":\"bearer\",\"expires_in\":7200,\"access_token\":\""
+                            + newAccess
+                            + "\",\"scope\":\"tweet.read tweet.write users.read offline.access\","
+                            + "\"refresh_token\":\""
+                            + newRefresh
+                            + "\"}")));
+    // Expires within refresh-ahead (10 min): the refresher takes it on its next round.
+    connect(soon, "xat-old-" + UUID.randomUUID(), oldRefresh, Instant.now().plusSeconds(300));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> expiresAt(soon).isAfter(Instant.now().plus(Duration.ofMinutes(90))));
+    assertThat(
+            PLATFORMS.findAll(
+                postRequestedFor(urlPathEqualTo("/2/oauth2/token"))
+                    .withRequestBody(containing("refresh_token=" + oldRefresh))))
+        .as("one refresh, by one instance")
+        .hasSize(1);
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "select encode(access_token, 'escape') || encode(refresh_token, 'escape')"
+                        + " from platform_connections where connection_id = '"
+                        + soon
+                        + "'"))
+        .singleElement()
+        .asString()
+        .doesNotContain(newAccess)
+        .doesNotContain(newRefresh);
+
+    String text = "Fresh token " + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo(TWEETS))
+            .withHeader("Authorization", equalTo("Bearer " + newAccess))
+            .withRequestBody(equalToJson(json(text)))
+            .willReturn(created("1445880548472328199", text)));
+    String postId = approvedPost(text);
+    produce(REQUESTS, postId, publish(postId, null, soon));
+
+    assertThat(awaitPublished(postId).getPlatformPostId()).isEqualTo("1445880548472328199");
+  }
+
+  @Test
+  void shouldExpireTheConnectionFailItsJobsAndTellTheAdminsWhenTheRefreshIsRefused()
+      throws Exception {
+    String revoked = "x-" + UUID.randomUUID();
+    String refresh = "xrt" + UUID.randomUUID().toString().replace("-", "");
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/2/oauth2/token"))
+            .withRequestBody(containing("refresh_token=" + refresh))
+            .willReturn(
+                aResponse()
+                    .withStatus(400)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"error\":\"invalid_request\",\"error_description\":\"Value passed for the"
+                            + " token was invalid.\"}")));
+    // Not due for refresh yet: a post is scheduled on it first.
+    connect(revoked, "xat-" + UUID.randomUUID(), refresh, Instant.now().plus(Duration.ofHours(2)));
+    String text = "Scheduled on a revoked account " + UUID.randomUUID();
+    String postId = approvedPost(text);
+    produce(REQUESTS, postId, publish(postId, Instant.now().plus(Duration.ofHours(1)), revoked));
+    awaitPostState(postId, "scheduled");
+
+    // Now the token is close to expiry and the platform refuses the refresh.
+    PostgresTestDatabase.shared()
+        .column(
+            "update platform_connections set expires_at = now() + interval '5 minutes'"
+                + " where connection_id = '"
+                + revoked
+                + "' returning connection_id");
+
+    Map<String, Object> connection =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> get("/api/connections/" + revoked, reader).getBody(),
+                c -> "expired".equals(c.get("status")));
+    assertThat(connection.get("statusReason").toString())
+        .contains("invalid_request")
+        .contains("reconnect");
+    ContentPublishFailed failed =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> failures(postId), f -> !f.isEmpty())
+            .get(0);
+    assertThat(failed.getFinal$()).isTrue();
+    assertThat(failed.getErrorCode()).isEqualTo("AUTH_EXPIRED");
+    assertThat(failed.getReason()).contains("could not be refreshed");
+    awaitPostState(postId, "failed");
+    NotificationRequested notice =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    KafkaTestClients.readAllValues(
+                        broker.getBrokersAsString(),
+                        "notification.requests.v1",
+                        NotificationRequested.class,
+                        r -> r.getTenantId().equals(tenant)),
+                found -> !found.isEmpty())
+            .get(0);
+    assertThat(notice.getCategory()).isEqualTo("connection.expired");
+    assertThat(notice.getAudience().getRoles()).containsExactly("admin:" + brand);
+    assertThat(notice.getData())
+        .containsEntry("connectionId", revoked)
+        .containsEntry("account", "acmeshoes")
+        .containsEntry("failedJobs", "1");
+    assertThat(requestsFor(text)).isZero();
+  }
+
+  @Test
   void shouldKeepNoPlaintextTokenInTheDatabase() {
     List<String> stored =
         PostgresTestDatabase.shared()
@@ -391,13 +531,17 @@ class JobsIT extends PublishingIntegrationTest {
   }
 
   private PublishRequested publish(String postId, Instant scheduledAt) {
+    return publish(postId, scheduledAt, connectionId);
+  }
+
+  private PublishRequested publish(String postId, Instant scheduledAt, String connection) {
     return PublishRequested.newBuilder()
         .setEventId(UUID.randomUUID().toString())
         .setTenantId(tenant)
         .setOccurredAt(Instant.now())
         .setPostId(postId)
         .setRequestedBy("rita")
-        .setPlatforms(List.of(connectionId))
+        .setPlatforms(List.of(connection))
         .setScheduledAt(scheduledAt)
         .build();
   }
