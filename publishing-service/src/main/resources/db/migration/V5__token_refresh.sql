@@ -9,3 +9,6 @@ alter table platform_connections
 
 create index platform_connections_refresh on platform_connections (expires_at)
   where status = 'connected' and refresh_token is not null;
+
+-- The account an authorization is for, where the platform grants several (a Facebook page id).
+alter table oauth_states add column account_hint text;

@@ -10,6 +10,8 @@ import io.herald.publishing.connections.TokenRefresher;
 import io.herald.publishing.jobs.JobRunner;
 import io.herald.publishing.jobs.JobStore;
 import io.herald.publishing.jobs.OutboxRelay;
+import io.herald.publishing.platforms.FacebookClient;
+import io.herald.publishing.platforms.LinkedInClient;
 import io.herald.publishing.platforms.PlatformClient;
 import io.herald.publishing.platforms.XClient;
 import io.herald.publishing.posts.PostProgress;
@@ -82,21 +84,45 @@ class PublishingConfiguration {
   @Bean
   XClient xClient(
       WebClient.Builder webClients, JsonMapper json, Clock clock, PublishingProperties properties) {
+    return new XClient(
+        webClient(webClients, "x", properties.platformUrl("X"), properties),
+        json,
+        clock,
+        properties.jobs().callTimeout());
+  }
+
+  @Bean
+  LinkedInClient linkedInClient(
+      WebClient.Builder webClients, JsonMapper json, Clock clock, PublishingProperties properties) {
+    return new LinkedInClient(
+        webClient(webClients, "linkedin", properties.platformUrl("LINKEDIN"), properties),
+        json,
+        clock,
+        properties.jobs().callTimeout(),
+        properties.linkedinVersion());
+  }
+
+  @Bean
+  FacebookClient facebookClient(
+      WebClient.Builder webClients, JsonMapper json, Clock clock, PublishingProperties properties) {
+    return new FacebookClient(
+        webClient(webClients, "facebook", properties.platformUrl("FACEBOOK"), properties),
+        json,
+        clock,
+        properties.jobs().callTimeout());
+  }
+
+  /** A platform's own connection pool, as large as the calls a runner has in flight. */
+  private static WebClient webClient(
+      WebClient.Builder builder, String name, String baseUrl, PublishingProperties properties) {
     ConnectionProvider pool =
-        ConnectionProvider.builder("x")
+        ConnectionProvider.builder(name)
             .maxConnections(properties.jobs().inFlight())
             .pendingAcquireMaxCount(-1)
             .maxIdleTime(Duration.ofSeconds(30))
             .build();
     HttpClient http = HttpClient.create(pool).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000);
-    return new XClient(
-        webClients
-            .baseUrl(properties.platformUrl("X"))
-            .clientConnector(new ReactorClientHttpConnector(http))
-            .build(),
-        json,
-        clock,
-        properties.jobs().callTimeout());
+    return builder.baseUrl(baseUrl).clientConnector(new ReactorClientHttpConnector(http)).build();
   }
 
   @Bean

@@ -29,7 +29,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param tokenKeys AES-256 keys (base64) that seal platform tokens, by key id
  * @param activeTokenKey the key id new tokens are sealed with
  * @param platforms the API base URL of each platform ({@code X}, {@code LINKEDIN}, {@code
- *     FACEBOOK})
+ *     FACEBOOK}; Facebook's with the Graph API version, {@code https://graph.facebook.com/v23.0})
+ * @param linkedinVersion the {@code LinkedIn-Version} (YYYYMM) of LinkedIn's versioned API;
+ *     LinkedIn serves each version for a year
  */
 @ConfigurationProperties("herald.publishing")
 public record PublishingProperties(
@@ -40,7 +42,8 @@ public record PublishingProperties(
     Jobs jobs,
     Map<String, String> tokenKeys,
     String activeTokenKey,
-    Map<String, String> platforms) {
+    Map<String, String> platforms,
+    String linkedinVersion) {
 
   /**
    * @param maxAttempts attempts of a job before a transient failure is final
@@ -98,5 +101,7 @@ public record PublishingProperties(
     jobs = jobs == null ? new Jobs(0, null, null, 0, null, null, null, 0) : jobs;
     tokenKeys = tokenKeys == null ? Map.of() : Map.copyOf(tokenKeys);
     platforms = platforms == null ? Map.of() : Map.copyOf(platforms);
+    linkedinVersion =
+        linkedinVersion == null || linkedinVersion.isBlank() ? "202611" : linkedinVersion;
   }
 }

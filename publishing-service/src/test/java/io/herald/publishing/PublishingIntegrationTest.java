@@ -63,6 +63,40 @@ public abstract class PublishingIntegrationTest {
         "herald.publishing.token-keys.local", () -> Base64.getEncoder().encodeToString(TOKEN_KEY));
     registry.add("herald.publishing.active-token-key", () -> "local");
     registry.add("herald.publishing.platforms.X", PLATFORMS::baseUrl);
+    registry.add("herald.publishing.platforms.LINKEDIN", PLATFORMS::baseUrl);
+    registry.add("herald.publishing.platforms.FACEBOOK", () -> PLATFORMS.baseUrl() + "/v23.0");
+    registry.add("herald.oauth.platforms.LINKEDIN.client-id", () -> "herald-linkedin");
+    registry.add("herald.oauth.platforms.LINKEDIN.client-secret", () -> "linkedin-secret");
+    registry.add(
+        "herald.oauth.platforms.LINKEDIN.client-authentication", () -> "client_secret_post");
+    registry.add(
+        "herald.oauth.platforms.LINKEDIN.authorize-url",
+        () -> PLATFORMS.baseUrl() + "/oauth/v2/authorization");
+    registry.add(
+        "herald.oauth.platforms.LINKEDIN.token-url",
+        () -> PLATFORMS.baseUrl() + "/oauth/v2/accessToken");
+    registry.add(
+        "herald.oauth.platforms.LINKEDIN.revoke-url",
+        () -> PLATFORMS.baseUrl() + "/oauth/v2/revoke");
+    registry.add(
+        "herald.oauth.platforms.LINKEDIN.identity-url", () -> PLATFORMS.baseUrl() + "/v2/userinfo");
+    registry.add("herald.oauth.platforms.LINKEDIN.scopes", () -> "openid,profile,w_member_social");
+    registry.add("herald.oauth.platforms.FACEBOOK.client-id", () -> "herald-facebook");
+    registry.add("herald.oauth.platforms.FACEBOOK.client-secret", () -> "facebook-secret");
+    registry.add(
+        "herald.oauth.platforms.FACEBOOK.client-authentication", () -> "client_secret_post");
+    registry.add(
+        "herald.oauth.platforms.FACEBOOK.authorize-url",
+        () -> PLATFORMS.baseUrl() + "/v23.0/dialog/oauth");
+    registry.add(
+        "herald.oauth.platforms.FACEBOOK.token-url",
+        () -> PLATFORMS.baseUrl() + "/v23.0/oauth/access_token");
+    registry.add(
+        "herald.oauth.platforms.FACEBOOK.identity-url",
+        () -> PLATFORMS.baseUrl() + "/v23.0/me?fields=id,name");
+    registry.add(
+        "herald.oauth.platforms.FACEBOOK.scopes",
+        () -> "pages_show_list,pages_manage_posts,pages_read_engagement");
     registry.add("herald.oauth.platforms.X.client-id", () -> "herald-test-client");
     registry.add("herald.oauth.platforms.X.client-secret", () -> "");
     registry.add(

@@ -44,7 +44,10 @@ class ConnectionController {
   private static final Logger log = LoggerFactory.getLogger(ConnectionController.class);
   private static final Set<String> PLATFORMS = Set.of("X", "LINKEDIN", "FACEBOOK");
 
-  record Authorize(String brandId, String platform) {}
+  /**
+   * @param pageId for Facebook, the page to connect when the user manages several
+   */
+  record Authorize(String brandId, String platform, String pageId) {}
 
   record Authorization(String authorizeUrl, String state, Instant expiresAt) {}
 
@@ -106,7 +109,8 @@ class ConnectionController {
                     platform,
                     verifier.getValue(),
                     caller.userId(),
-                    expiresAt),
+                    expiresAt,
+                    request.pageId()),
                 settings.redirectUri().toString());
             db.commit();
           }
@@ -153,9 +157,17 @@ class ConnectionController {
           OAuthFlows.Issued issued;
           OAuthFlows.Identity identity;
           try {
-            issued =
-                oauth.exchange(pending.platform(), code, new CodeVerifier(pending.codeVerifier()));
-            identity = oauth.identity(pending.platform(), issued.accessToken());
+            OAuthFlows.Granted granted =
+                oauth.connect(
+                    pending.platform(),
+                    code,
+                    new CodeVerifier(pending.codeVerifier()),
+                    pending.accountHint());
+            issued = granted.issued();
+            identity = granted.identity();
+          } catch (OAuthFlows.PageChoiceException e) {
+            throw ApiException.conflict(
+                "facebook-page-required", e.getMessage(), Map.of("pages", e.granted()));
           } catch (OAuthFlows.OAuthException e) {
             log.info(
                 "OAuth code exchange for {} failed: {} {}",

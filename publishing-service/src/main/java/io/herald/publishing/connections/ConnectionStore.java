@@ -91,7 +91,8 @@ public class ConnectionStore {
       String platform,
       String codeVerifier,
       String createdBy,
-      Instant expiresAt) {}
+      Instant expiresAt,
+      String accountHint) {}
 
   private static final String VIEW_COLUMNS =
       "connection_id, brand_id, platform, account_id, account_name, status, status_reason,"
@@ -211,7 +212,8 @@ public class ConnectionStore {
     try (PreparedStatement insert =
         db.prepareStatement(
             "insert into oauth_states (state, tenant_id, brand_id, platform, key_id, code_verifier,"
-                + " redirect_uri, created_by, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " redirect_uri, created_by, expires_at, account_hint)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       insert.setString(1, pending.state());
       insert.setString(2, pending.tenantId());
       insert.setString(3, pending.brandId());
@@ -221,6 +223,7 @@ public class ConnectionStore {
       insert.setString(7, redirectUri);
       insert.setString(8, pending.createdBy());
       insert.setTimestamp(9, Timestamp.from(pending.expiresAt()));
+      insert.setString(10, pending.accountHint());
       insert.executeUpdate();
     }
   }
@@ -230,7 +233,7 @@ public class ConnectionStore {
     try (PreparedStatement delete =
         db.prepareStatement(
             "delete from oauth_states where state = ? returning tenant_id, brand_id, platform, key_id,"
-                + " code_verifier, created_by, expires_at")) {
+                + " code_verifier, created_by, expires_at, account_hint")) {
       delete.setString(1, state);
       try (ResultSet rows = delete.executeQuery()) {
         if (!rows.next()) {
@@ -243,7 +246,8 @@ public class ConnectionStore {
             rows.getString(3),
             cipher.decrypt(state, new TokenCipher.Sealed(rows.getString(4), rows.getBytes(5))),
             rows.getString(6),
-            rows.getTimestamp(7).toInstant());
+            rows.getTimestamp(7).toInstant(),
+            rows.getString(8));
       }
     }
   }

@@ -23,6 +23,23 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *       revoke-url: https://api.x.com/2/oauth2/revoke
  *       identity-url: https://api.x.com/2/users/me
  *       scopes: [tweet.read, tweet.write, users.read, offline.access]
+ *     LINKEDIN:
+ *       client-id: ${LINKEDIN_CLIENT_ID}
+ *       client-secret: ${LINKEDIN_CLIENT_SECRET}
+ *       client-authentication: client_secret_post
+ *       authorize-url: https://www.linkedin.com/oauth/v2/authorization
+ *       token-url: https://www.linkedin.com/oauth/v2/accessToken
+ *       revoke-url: https://www.linkedin.com/oauth/v2/revoke
+ *       identity-url: https://api.linkedin.com/v2/userinfo
+ *       scopes: [openid, profile, w_member_social]
+ *     FACEBOOK:                                # Facebook Login for Pages: page access tokens
+ *       client-id: ${FACEBOOK_APP_ID}
+ *       client-secret: ${FACEBOOK_APP_SECRET}
+ *       client-authentication: client_secret_post
+ *       authorize-url: https://www.facebook.com/v21.0/dialog/oauth
+ *       token-url: https://graph.facebook.com/v21.0/oauth/access_token
+ *       identity-url: https://graph.facebook.com/v21.0/me?fields=id,name
+ *       scopes: [pages_show_list, pages_manage_posts, pages_read_engagement]
  * </pre>
  *
  * @param redirectUri the callback the platforms send the user back to (the gateway's {@code
@@ -41,10 +58,17 @@ public record OAuthSettings(
     Duration timeout,
     Map<String, Client> platforms) {
 
-  /** One platform's app. */
+  /**
+   * One platform's app.
+   *
+   * @param clientAuthentication how a confidential client proves itself at the token endpoint:
+   *     {@code client_secret_basic} (the default; X) or {@code client_secret_post} (LinkedIn,
+   *     Facebook)
+   */
   public record Client(
       String clientId,
       String clientSecret,
+      String clientAuthentication,
       URI authorizeUrl,
       URI tokenUrl,
       URI revokeUrl,
@@ -53,6 +77,10 @@ public record OAuthSettings(
 
     public boolean confidential() {
       return clientSecret != null && !clientSecret.isBlank();
+    }
+
+    public boolean secretInBody() {
+      return "client_secret_post".equals(clientAuthentication);
     }
   }
 

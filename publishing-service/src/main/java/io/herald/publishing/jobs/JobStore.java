@@ -311,7 +311,11 @@ public class JobStore {
     return found;
   }
 
-  /** Makes failed jobs due again, each with {@code attempts} more attempts. */
+  /**
+   * Makes failed jobs due again, each with {@code attempts} more attempts. A job that failed
+   * because the platform would not let it check for an earlier attempt's post ({@code
+   * CANNOT_VERIFY}) posts without checking: the user who retries it has looked.
+   */
   public void retry(Connection db, Collection<String> jobIds, Instant now, int attempts)
       throws SQLException {
     if (jobIds.isEmpty()) {
@@ -321,6 +325,8 @@ public class JobStore {
         db.prepareStatement(
             """
             update publishing_jobs set state = 'pending', due_at = ?, max_attempts = attempt + ?,
+                   check_since = case when error_code = 'CANNOT_VERIFY' then null
+                                      else check_since end,
                    error_code = null, error = null, updated_at = now()
              where job_id = any(?) and state = 'failed'
             """)) {

@@ -10,11 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -34,24 +31,13 @@ import tools.jackson.databind.json.JsonMapper;
  * &amp;}, {@code <} and {@code >} escaped, so links are left out of the comparison and entities
  * unescaped; a long post's full text is in {@code note_tweet.text}.
  */
-public final class XClient implements PlatformClient {
+public final class XClient extends HttpPlatformClient {
 
-  private final WebClient client;
-  static final int LOOKUP_PAGES = 5;
-  private static final Pattern LINK = Pattern.compile("https?://\\S+");
-  private static final Pattern SPACE = Pattern.compile("\\s+");
   private static final DateTimeFormatter SECONDS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-  private final JsonMapper json;
-  private final Clock clock;
-  private final Duration timeout;
-
   public XClient(WebClient client, JsonMapper json, Clock clock, Duration timeout) {
-    this.client = client;
-    this.json = json;
-    this.clock = clock;
-    this.timeout = timeout;
+    super(client, json, clock, timeout);
   }
 
   @Override
@@ -74,33 +60,26 @@ public final class XClient implements PlatformClient {
   /** One page of the account's posts: the match, the next page, or why it could not be read. */
   private Mono<PublishOutcome> page(
       PlatformConnection connection, Instant since, String token, String wanted, int number) {
-    return client
-        .get()
-        .uri(
-            b -> {
-              b.path("/2/users/{id}/tweets")
-                  .queryParam("start_time", SECONDS.format(since))
-                  .queryParam("max_results", 100)
-                  .queryParam("exclude", "replies,retweets")
-                  .queryParam("tweet.fields", "created_at,note_tweet");
-              if (token != null) {
-                b.queryParam("pagination_token", token);
-              }
-              return b.build(connection.accountId());
-            })
-        .header(HttpHeaders.AUTHORIZATION, "Bearer " + connection.accessToken())
-        .exchangeToMono(
-            response ->
-                response
-                    .bodyToMono(String.class)
-                    .defaultIfEmpty("")
-                    .map(b -> new Page(response.statusCode().value(), b, resetIn(response))))
-        .timeout(timeout)
+    return read(client
+            .get()
+            .uri(
+                b -> {
+                  b.path("/2/users/{id}/tweets")
+                      .queryParam("start_time", SECONDS.format(since))
+                      .queryParam("max_results", 100)
+                      .queryParam("exclude", "replies,retweets")
+                      .queryParam("tweet.fields", "created_at,note_tweet");
+                  if (token != null) {
+                    b.queryParam("pagination_token", token);
+                  }
+                  return b.build(connection.accountId());
+                })
+            .header(HttpHeaders.AUTHORIZATION, "Bearer " + connection.accessToken()))
         .flatMap(
-            p -> {
-              JsonNode tree = parse(p.body());
-              if (p.status() != 200) {
-                return Mono.just(lookupFailure(p, tree));
+            a -> {
+              JsonNode tree = parse(a.body());
+              if (a.status() != 200) {
+                return Mono.just(lookupFailure(a, tree));
               }
               for (JsonNode post : tree.path("data")) {
                 String posted =
@@ -108,7 +87,7 @@ public final class XClient implements PlatformClient {
                 if (comparable(posted).equals(wanted)) {
                   String id = post.path("id").asString();
                   return Mono.just(
-                      new PublishOutcome.Published(id, url(connection, id), p.status(), true));
+                      new PublishOutcome.Published(id, url(connection, id), a.status(), true));
                 }
               }
               String next = tree.path("meta").path("next_token").asString("");
@@ -116,36 +95,16 @@ public final class XClient implements PlatformClient {
                   ? Mono.<PublishOutcome>empty()
                   : page(connection, since, next, wanted, number + 1);
             })
-        .onErrorResume(
-            e ->
-                Mono.just(
-                    new PublishOutcome.Transient(
-                        "LOOKUP_FAILED",
-                        "could not read the account's posts to check for an earlier attempt's: "
-                            + e.getMessage(),
-                        null,
-                        0)));
+        .onErrorResume(e -> Mono.just(lookupFailed(String.valueOf(e.getMessage()), null, 0)));
   }
 
-  private record Page(int status, String body, Duration retryAfter) {}
-
-  private static PublishOutcome lookupFailure(Page p, JsonNode tree) {
-    String message =
-        "could not read the account's posts to check for an earlier attempt's: "
-            + message(tree, p.body());
-    if (p.status() == 429) {
-      return new PublishOutcome.Transient("RATE_LIMITED", message, p.retryAfter(), p.status());
+  private PublishOutcome lookupFailure(Answer a, JsonNode tree) {
+    String message = message(tree, a.body());
+    if (a.status() == 401) {
+      return new PublishOutcome.Permanent(
+          "AUTH_REVOKED", "could not read the account's posts: " + message, a.status());
     }
-    if (p.status() == 401) {
-      return new PublishOutcome.Permanent("AUTH_REVOKED", message, p.status());
-    }
-    return new PublishOutcome.Transient("LOOKUP_FAILED", message, null, p.status());
-  }
-
-  /** Text as X shows it, compared without links (t.co), escapes and runs of white space. */
-  static String comparable(String text) {
-    String unescaped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
-    return SPACE.matcher(LINK.matcher(unescaped).replaceAll(" ")).replaceAll(" ").trim();
+    return lookupFailed(message, a.status() == 429 ? resetIn(a) : null, a.status());
   }
 
   private static String postText(String text, List<String> mediaUrls) {
@@ -162,49 +121,31 @@ public final class XClient implements PlatformClient {
       PlatformConnection connection, String text, List<String> mediaUrls, String idempotencyToken) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("text", postText(text, mediaUrls));
-    return client
-        .post()
-        .uri("/2/tweets")
-        .header(HttpHeaders.AUTHORIZATION, "Bearer " + connection.accessToken())
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(body)
-        .exchangeToMono(
-            response ->
-                response
-                    .bodyToMono(String.class)
-                    .defaultIfEmpty("")
-                    .map(b -> outcome(connection, response, b)))
-        .timeout(timeout)
-        .onErrorResume(
-            e ->
-                Mono.just(
-                    new PublishOutcome.Transient(
-                        e instanceof TimeoutException
-                            ? PublishOutcome.Transient.TIMEOUT
-                            : connectFailure(e)
-                                ? "UNREACHABLE"
-                                : PublishOutcome.Transient.CONNECTION_LOST,
-                        String.valueOf(e.getMessage()),
-                        null,
-                        0)))
+    return read(client
+            .post()
+            .uri("/2/tweets")
+            .header(HttpHeaders.AUTHORIZATION, "Bearer " + connection.accessToken())
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body))
+        .map(a -> outcome(connection, a))
+        .onErrorResume(e -> Mono.just(noAnswer(e)))
         .toFuture();
   }
 
-  private PublishOutcome outcome(
-      PlatformConnection connection, ClientResponse response, String body) {
-    int status = response.statusCode().value();
-    JsonNode tree = parse(body);
+  private PublishOutcome outcome(PlatformConnection connection, Answer a) {
+    int status = a.status();
+    JsonNode tree = parse(a.body());
     if (status == 201 || status == 200) {
       String id = tree.path("data").path("id").asString("");
       if (id.isEmpty()) {
         return new PublishOutcome.Transient(
-            "MALFORMED_RESPONSE", "no data.id in " + abbreviate(body), null, status);
+            "MALFORMED_RESPONSE", "no data.id in " + abbreviate(a.body()), null, status);
       }
       return new PublishOutcome.Published(id, url(connection, id), status);
     }
-    String message = message(tree, body);
+    String message = message(tree, a.body());
     if (status == 429) {
-      return new PublishOutcome.Transient("RATE_LIMITED", message, resetIn(response), status);
+      return new PublishOutcome.Transient("RATE_LIMITED", message, resetIn(a), status);
     }
     if (status >= 500) {
       return new PublishOutcome.Transient("PLATFORM_UNAVAILABLE", message, null, status);
@@ -218,18 +159,9 @@ public final class XClient implements PlatformClient {
     return new PublishOutcome.Permanent("INVALID_REQUEST", message, status);
   }
 
-  /** Whether the request never left: the platform cannot have seen it. */
-  private static boolean connectFailure(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private Duration resetIn(ClientResponse response) {
-    String reset = response.headers().asHttpHeaders().getFirst("x-rate-limit-reset");
+  /** {@code x-rate-limit-reset}: the epoch second the window resets. */
+  private Duration resetIn(Answer a) {
+    String reset = a.headers().asHttpHeaders().getFirst("x-rate-limit-reset");
     if (reset == null) {
       return null;
     }
@@ -242,15 +174,7 @@ public final class XClient implements PlatformClient {
     }
   }
 
-  private JsonNode parse(String body) {
-    try {
-      return body.isBlank() ? json.createObjectNode() : json.readTree(body);
-    } catch (RuntimeException e) {
-      return json.createObjectNode();
-    }
-  }
-
-  /** X's problem: {@code detail}, else {@code errors[0].message}, else {@code title}. */
+  /** X's problem: {@code detail}, else {@code title}, else {@code errors[0].message}. */
   private static String message(JsonNode tree, String body) {
     for (String field : List.of("detail", "title")) {
       if (tree.hasNonNull(field)) {
@@ -261,9 +185,5 @@ public final class XClient implements PlatformClient {
       return tree.path("errors").get(0).path("message").asString(abbreviate(body));
     }
     return abbreviate(body);
-  }
-
-  private static String abbreviate(String body) {
-    return body.length() > 300 ? body.substring(0, 300) + "…" : body;
   }
 }

@@ -39,6 +39,9 @@ class ConnectionsIT extends PublishingIntegrationTest {
   private final String refreshToken = "xrt-" + UUID.randomUUID();
   private final String code = "code-" + UUID.randomUUID();
 
+  @org.springframework.beans.factory.annotation.Autowired private javax.sql.DataSource dataSource;
+  @org.springframework.beans.factory.annotation.Autowired private ConnectionStore store;
+
   @Test
   void shouldConnectAnAccountWithPkceAndSealItsTokens() throws Exception {
     stubTokenAndIdentity(code);
@@ -90,6 +93,165 @@ class ConnectionsIT extends PublishingIntegrationTest {
     assertThat(items(get("/api/connections?brandId=" + brand, admin)))
         .extracting(c -> c.get("connectionId"))
         .containsExactly(connectionId);
+  }
+
+  @Test
+  void shouldConnectALinkedInMemberWithTheClientSecretInTheTokenRequest() throws Exception {
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/oauth/v2/accessToken"))
+            .withRequestBody(containing("code=" + code))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"access_token\":\""
+                            + accessToken
+                            + "\",\"expires_in\":5184000,\"refresh_token\":\""
+                            + refreshToken
+                            + "\",\"refresh_token_expires_in\":31536000,"
+                            + "\"scope\":\"openid,profile,w_member_social\",\"token_type\":\"Bearer\"}")));
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/v2/userinfo"))
+            .withHeader("Authorization", equalTo("Bearer " + accessToken))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"sub\":\"782bbtaQ\",\"name\":\"Ada Lovelace\",\"given_name\":\"Ada\","
+                            + "\"family_name\":\"Lovelace\",\"locale\":{\"country\":\"GB\",\"language\":\"en\"}}")));
+
+    Map<String, String> query =
+        authorize(
+            "{\"brandId\":\"" + brand + "\",\"platform\":\"LINKEDIN\"}", "/oauth/v2/authorization");
+    assertThat(query)
+        .containsEntry("client_id", "herald-linkedin")
+        .containsEntry("code_challenge_method", "S256");
+    assertThat(query.get("scope")).contains("w_member_social");
+    ResponseEntity<Map<String, Object>> connected = callback(query.get("state"), code);
+
+    assertThat(connected.getStatusCode().value())
+        .as(String.valueOf(connected.getBody()))
+        .isEqualTo(200);
+    assertThat(connected.getBody())
+        .containsEntry("platform", "LINKEDIN")
+        .containsEntry("accountId", "urn:li:person:782bbtaQ")
+        .containsEntry("accountName", "Ada Lovelace");
+    LoggedRequest exchange =
+        PLATFORMS
+            .findAll(
+                postRequestedFor(urlPathEqualTo("/oauth/v2/accessToken"))
+                    .withRequestBody(containing("code=" + code)))
+            .get(0);
+    assertThat(form(exchange.getBodyAsString()))
+        .containsEntry("grant_type", "authorization_code")
+        .containsEntry("client_id", "herald-linkedin")
+        .containsEntry("client_secret", "linkedin-secret")
+        .containsKey("code_verifier");
+    assertThat(exchange.containsHeader("Authorization")).isFalse();
+  }
+
+  @Test
+  void shouldConnectTheFacebookPageNamedWithItsPageToken() throws Exception {
+    String userToken = "EAAshort" + UUID.randomUUID().toString().replace("-", "");
+    String longLived = "EAAlong" + UUID.randomUUID().toString().replace("-", "");
+    String pageToken = "EAApage" + UUID.randomUUID().toString().replace("-", "");
+    stubFacebook(userToken, longLived, pageToken);
+
+    // Two pages and none named: the user is asked to choose, and no token is shown.
+    Map<String, String> unnamed =
+        authorize(
+            "{\"brandId\":\"" + brand + "\",\"platform\":\"FACEBOOK\"}", "/v23.0/dialog/oauth");
+    assertThat(unnamed.get("scope")).contains("pages_manage_posts");
+    ResponseEntity<Map<String, Object>> choose = callback(unnamed.get("state"), code);
+    assertThat(choose.getStatusCode().value()).isEqualTo(409);
+    assertThat(choose.getBody())
+        .containsEntry("type", "https://herald.dev/problems/facebook-page-required");
+    assertThat(choose.getBody().toString())
+        .contains("101355405969734")
+        .contains("Acme Shoes")
+        .doesNotContain(pageToken)
+        .doesNotContain(longLived);
+
+    Map<String, String> named =
+        authorize(
+            "{\"brandId\":\""
+                + brand
+                + "\",\"platform\":\"FACEBOOK\",\"pageId\":\"101355405969734\"}",
+            "/v23.0/dialog/oauth");
+    ResponseEntity<Map<String, Object>> connected = callback(named.get("state"), code);
+
+    assertThat(connected.getStatusCode().value())
+        .as(String.valueOf(connected.getBody()))
+        .isEqualTo(200);
+    assertThat(connected.getBody())
+        .containsEntry("platform", "FACEBOOK")
+        .containsEntry("accountId", "101355405969734")
+        .containsEntry("accountName", "Acme Shoes")
+        .containsEntry("expiresAt", null);
+    assertThat(
+            PLATFORMS.findAll(
+                WireMock.getRequestedFor(urlPathEqualTo("/v23.0/oauth/access_token"))
+                    .withQueryParam("grant_type", equalTo("fb_exchange_token"))
+                    .withQueryParam("fb_exchange_token", equalTo(userToken))))
+        .isNotEmpty();
+    String connectionId = (String) connected.getBody().get("connectionId");
+    try (java.sql.Connection db = dataSource.getConnection()) {
+      ConnectionStore.Key key = new ConnectionStore.Key(tenant, connectionId);
+      assertThat(store.load(db, List.of(key)).get(key).accessToken())
+          .as("the page token is what the connection keeps")
+          .isEqualTo(pageToken);
+      db.commit();
+    }
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "select encode(access_token, 'escape') from platform_connections"
+                        + " where connection_id = '"
+                        + connectionId
+                        + "'"))
+        .singleElement()
+        .asString()
+        .doesNotContain(pageToken);
+  }
+
+  private void stubFacebook(String userToken, String longLived, String pageToken) {
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/v23.0/oauth/access_token"))
+            .withRequestBody(containing("code=" + code))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"access_token\":\""
+                            + userToken
+                            + "\",\"token_type\":\"bearer\",\"expires_in\":5183944}")));
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/v23.0/oauth/access_token"))
+            .withQueryParam("grant_type", equalTo("fb_exchange_token"))
+            .withQueryParam("client_id", equalTo("herald-facebook"))
+            .withQueryParam("client_secret", equalTo("facebook-secret"))
+            .withQueryParam("fb_exchange_token", equalTo(userToken))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"access_token\":\""
+                            + longLived
+                            + "\",\"token_type\":\"bearer\",\"expires_in\":5183944}")));
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/v23.0/me/accounts"))
+            .withHeader("Authorization", equalTo("Bearer " + longLived))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"data\":[{\"access_token\":\""
+                            + pageToken
+                            + "\",\"category\":\"Shopping & retail\",\"name\":\"Acme Shoes\","
+                            + "\"id\":\"101355405969734\",\"tasks\":[\"ANALYZE\",\"ADVERTISE\",\"MODERATE\",\"CREATE_CONTENT\",\"MANAGE\"]},"
+                            + "{\"access_token\":\"EAAother\",\"category\":\"Brand\",\"name\":\"Acme Hats\","
+                            + "\"id\":\"101355405969735\",\"tasks\":[\"CREATE_CONTENT\"]}],"
+                            + "\"paging\":{\"cursors\":{\"before\":\"QVFI\",\"after\":\"QVFJ\"}}}")));
   }
 
   @Test
@@ -196,17 +358,17 @@ class ConnectionsIT extends PublishingIntegrationTest {
   }
 
   private Map<String, String> authorize() {
+    return authorize("{\"brandId\":\"" + brand + "\",\"platform\":\"X\"}", "/i/oauth2/authorize");
+  }
+
+  private Map<String, String> authorize(String body, String authorizePath) {
     ResponseEntity<Map<String, Object>> started =
-        call(
-            HttpMethod.POST,
-            "/api/connections/authorize",
-            admin,
-            "{\"brandId\":\"" + brand + "\",\"platform\":\"X\"}");
+        call(HttpMethod.POST, "/api/connections/authorize", admin, body);
     assertThat(started.getStatusCode().value())
         .as(String.valueOf(started.getBody()))
         .isEqualTo(200);
     URI url = URI.create((String) started.getBody().get("authorizeUrl"));
-    assertThat(url.getPath()).isEqualTo("/i/oauth2/authorize");
+    assertThat(url.getPath()).isEqualTo(authorizePath);
     return form(url.getRawQuery());
   }
 

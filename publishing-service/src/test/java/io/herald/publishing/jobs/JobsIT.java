@@ -21,6 +21,7 @@ import io.herald.events.v1.PostCreated;
 import io.herald.events.v1.PostSubmitted;
 import io.herald.events.v1.PublishCancelRequested;
 import io.herald.events.v1.PublishRequested;
+import io.herald.events.v1.PublishRetryRequested;
 import io.herald.publishing.PublishingIntegrationTest;
 import io.herald.publishing.connections.ConnectionStore;
 import io.herald.publishing.connections.PlatformConnection;
@@ -70,11 +71,23 @@ class JobsIT extends PublishingIntegrationTest {
 
   private void connect(String id, String access, String refresh, Instant expiresAt)
       throws Exception {
+    connect(id, "X", "2244994945", "acmeshoes", access, refresh, expiresAt);
+  }
+
+  private void connect(
+      String id,
+      String platform,
+      String accountId,
+      String accountName,
+      String access,
+      String refresh,
+      Instant expiresAt)
+      throws Exception {
     try (Connection db = dataSource.getConnection()) {
       connections.save(
           db,
           new PlatformConnection(
-              tenant, id, brand, "X", "2244994945", "acmeshoes", "connected", access, expiresAt),
+              tenant, id, brand, platform, accountId, accountName, "connected", access, expiresAt),
           refresh);
       db.commit();
     }
@@ -477,6 +490,290 @@ class JobsIT extends PublishingIntegrationTest {
   }
 
   @Test
+  void shouldPublishToLinkedInWithTheVersionHeaderAndLittleTextEscaped() throws Exception {
+    String linkedIn = "li-" + UUID.randomUUID();
+    String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
+    connect(
+        linkedIn,
+        "LINKEDIN",
+        "urn:li:person:782bbtaQ",
+        "Ada Lovelace",
+        token,
+        null,
+        Instant.now().plus(Duration.ofDays(60)));
+    String marker = UUID.randomUUID().toString();
+    String text = "Spring sale (20% off) #shoes " + marker;
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .withHeader("LinkedIn-Version", equalTo("202611"))
+            .withHeader("X-Restli-Protocol-Version", equalTo("2.0.0"))
+            .withRequestBody(
+                equalToJson(
+                    "{\"author\":\"urn:li:person:782bbtaQ\",\"commentary\":"
+                        + json("Spring sale \\(20% off\\) \\#shoes "
+                                + marker
+                                + "\nhttps://cdn.example.com/sale.jpg")
+                            .replaceFirst("^\\{\"text\":", "")
+                            .replaceFirst("\\}$", "")
+                        + ",\"visibility\":\"PUBLIC\",\"distribution\":{\"feedDistribution\":"
+                        + "\"MAIN_FEED\",\"targetEntities\":[],\"thirdPartyDistributionChannels\":[]},"
+                        + "\"lifecycleState\":\"PUBLISHED\",\"isReshareDisabledByAuthor\":false}"))
+            .willReturn(
+                aResponse()
+                    .withStatus(201)
+                    .withHeader("x-restli-id", "urn:li:share:6844785523593134080")));
+    String postId =
+        approvedPost(text, List.of("LINKEDIN"), List.of("https://cdn.example.com/sale.jpg"));
+
+    produce(REQUESTS, postId, publish(postId, null, linkedIn));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getPlatform()).isEqualTo("LINKEDIN");
+    assertThat(published.getPlatformPostId()).isEqualTo("urn:li:share:6844785523593134080");
+    assertThat(published.getUrl())
+        .isEqualTo("https://www.linkedin.com/feed/update/urn:li:share:6844785523593134080/");
+  }
+
+  @Test
+  void shouldFindTheLinkedInPostOfAnAttemptThatTimedOut() throws Exception {
+    String linkedIn = "li-" + UUID.randomUUID();
+    String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
+    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    String marker = UUID.randomUUID().toString();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .willReturn(
+                aResponse()
+                    .withStatus(201)
+                    .withFixedDelay(5_000)
+                    .withHeader("x-restli-id", "urn:li:share:7000000000000000001")));
+    // The member's posts, newest first, as LinkedIn lists them (little text, escaped).
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/rest/posts"))
+            .withQueryParam("q", equalTo("author"))
+            .withQueryParam("author", equalTo("urn:li:person:782bbtaQ"))
+            .withHeader("X-RestLi-Method", equalTo("FINDER"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"paging\":{\"start\":0,\"count\":50,\"links\":[]},\"elements\":["
+                            + "{\"id\":\"urn:li:share:7000000000000000001\",\"author\":\"urn:li:person:782bbtaQ\","
+                            + "\"commentary\":\"Launch \\\\(today\\\\) "
+                            + marker
+                            + "\",\"createdAt\":"
+                            + Instant.now().toEpochMilli()
+                            + ",\"lifecycleState\":\"PUBLISHED\",\"visibility\":\"PUBLIC\"},"
+                            + "{\"id\":\"urn:li:share:6999999999999999999\",\"commentary\":\"Older\","
+                            + "\"createdAt\":"
+                            + Instant.now().minus(Duration.ofDays(3)).toEpochMilli()
+                            + "}]}")));
+    String postId = approvedPost("Launch (today) " + marker, List.of("LINKEDIN"), List.of());
+
+    produce(REQUESTS, postId, publish(postId, null, linkedIn));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getAttempt()).isEqualTo(2);
+    assertThat(published.getPlatformPostId()).isEqualTo("urn:li:share:7000000000000000001");
+    assertThat(
+            PLATFORMS.findAll(
+                postRequestedFor(urlPathEqualTo("/rest/posts"))
+                    .withHeader("Authorization", equalTo("Bearer " + token))))
+        .as("posted once")
+        .hasSize(1);
+  }
+
+  @Test
+  void shouldNotPostAgainOnLinkedInUnlessTheUserRetriesWhenItCannotCheck() throws Exception {
+    String linkedIn = "li-" + UUID.randomUUID();
+    String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
+    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    String scenario = "slow-" + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .inScenario(scenario)
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(aResponse().withStatus(504).withFixedDelay(5_000))
+            .willSetStateTo("fast"));
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .inScenario(scenario)
+            .whenScenarioStateIs("fast")
+            .willReturn(
+                aResponse()
+                    .withStatus(201)
+                    .withHeader("x-restli-id", "urn:li:share:7000000000000000002")));
+    // Without r_member_social the member's posts cannot be read.
+    PLATFORMS.stubFor(
+        WireMock.get(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .willReturn(
+                aResponse()
+                    .withStatus(403)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"serviceErrorCode\":100,\"code\":\"ACCESS_DENIED\",\"message\":"
+                            + "\"Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20240501\","
+                            + "\"status\":403}")));
+    String postId = approvedPost("Careful " + UUID.randomUUID(), List.of("LINKEDIN"), List.of());
+
+    produce(REQUESTS, postId, publish(postId, null, linkedIn));
+
+    ContentPublishFailed failed =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> failures(postId), f -> f.stream().anyMatch(ContentPublishFailed::getFinal$))
+            .stream()
+            .filter(ContentPublishFailed::getFinal$)
+            .findFirst()
+            .orElseThrow();
+    assertThat(failed.getErrorCode()).isEqualTo("CANNOT_VERIFY");
+    assertThat(failed.getReason()).contains("r_member_social");
+    awaitPostState(postId, "failed");
+    assertThat(
+            PLATFORMS.findAll(
+                postRequestedFor(urlPathEqualTo("/rest/posts"))
+                    .withHeader("Authorization", equalTo("Bearer " + token))))
+        .as("not posted a second time on a guess")
+        .hasSize(1);
+
+    // The user looked, found nothing, and retries: the job posts.
+    produce(
+        REQUESTS,
+        postId,
+        PublishRetryRequested.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setPostId(postId)
+            .setJobId(failed.getJobId())
+            .setRequestedBy("rita")
+            .build());
+    assertThat(awaitPublished(postId).getPlatformPostId())
+        .isEqualTo("urn:li:share:7000000000000000002");
+  }
+
+  @Test
+  void shouldNotRetryAPostLinkedInRefusesAsADuplicate() throws Exception {
+    String linkedIn = "li-" + UUID.randomUUID();
+    String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
+    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token))
+            .willReturn(
+                aResponse()
+                    .withStatus(422)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"errorDetailType\":\"com.linkedin.common.error.BadRequest\",\"message\":"
+                            + "\"Content is a duplicate of urn:li:share:6844785523593134080\","
+                            + "\"errorDetails\":{},\"status\":422}")));
+    String postId = approvedPost("Again " + UUID.randomUUID(), List.of("LINKEDIN"), List.of());
+
+    produce(REQUESTS, postId, publish(postId, null, linkedIn));
+
+    ContentPublishFailed failed =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> failures(postId), f -> !f.isEmpty())
+            .get(0);
+    assertThat(failed.getFinal$()).isTrue();
+    assertThat(failed.getErrorCode()).isEqualTo("CONTENT_REJECTED");
+    assertThat(failed.getReason()).contains("duplicate");
+    awaitPostState(postId, "failed");
+    assertThat(
+            PLATFORMS.findAll(
+                postRequestedFor(urlPathEqualTo("/rest/posts"))
+                    .withHeader("Authorization", equalTo("Bearer " + token))))
+        .hasSize(1);
+  }
+
+  @Test
+  void shouldPublishToAFacebookPageAfterItsRateLimitClears() throws Exception {
+    String facebook = "fb-" + UUID.randomUUID();
+    String pageToken = "EAApage" + UUID.randomUUID().toString().replace("-", "");
+    connect(facebook, "FACEBOOK", "101355405969734", "Acme Shoes", pageToken, null, null);
+    String text = "New arrivals " + UUID.randomUUID();
+    String scenario = "page-limit-" + UUID.randomUUID();
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/v23.0/101355405969734/feed"))
+            .withHeader("Authorization", equalTo("Bearer " + pageToken))
+            .inScenario(scenario)
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(
+                aResponse()
+                    .withStatus(400)
+                    .withHeader("Content-Type", "application/json")
+                    .withHeader(
+                        "X-Business-Use-Case-Usage",
+                        "{\"101355405969734\":[{\"type\":\"pages\",\"call_count\":100,"
+                            + "\"total_cputime\":25,\"total_time\":25,\"estimated_time_to_regain_access\":0}]}")
+                    .withBody(
+                        "{\"error\":{\"message\":\"(#32) Page request limit reached\",\"type\":"
+                            + "\"OAuthException\",\"code\":32,\"fbtrace_id\":\"AbCdEf\"}}"))
+            .willSetStateTo("cleared"));
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/v23.0/101355405969734/feed"))
+            .withHeader("Authorization", equalTo("Bearer " + pageToken))
+            .withRequestBody(containing("link=https%3A%2F%2Fcdn.example.com%2Fnew.jpg"))
+            .inScenario(scenario)
+            .whenScenarioStateIs("cleared")
+            .willReturn(
+                aResponse()
+                    .withStatus(200)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"id\":\"101355405969734_122110834924000001\"}")));
+    String postId =
+        approvedPost(text, List.of("FACEBOOK"), List.of("https://cdn.example.com/new.jpg"));
+
+    produce(REQUESTS, postId, publish(postId, null, facebook));
+
+    ContentPublished published = awaitPublished(postId);
+    assertThat(published.getAttempt()).isEqualTo(2);
+    assertThat(published.getUrl())
+        .isEqualTo("https://www.facebook.com/101355405969734/posts/122110834924000001");
+    assertThat(failures(postId))
+        .extracting(f -> f.getErrorCode() + ":" + f.getFinal$())
+        .containsExactly("RATE_LIMITED:false");
+  }
+
+  @Test
+  void shouldFailAFacebookJobForGoodWhenThePageTokenIsRevoked() throws Exception {
+    String facebook = "fb-" + UUID.randomUUID();
+    String pageToken = "EAApage" + UUID.randomUUID().toString().replace("-", "");
+    connect(facebook, "FACEBOOK", "101355405969736", "Acme Socks", pageToken, null, null);
+    PLATFORMS.stubFor(
+        post(urlPathEqualTo("/v23.0/101355405969736/feed"))
+            .willReturn(
+                aResponse()
+                    .withStatus(400)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"error\":{\"message\":\"Error validating access token: The session has been"
+                            + " invalidated because the user changed their password.\",\"type\":"
+                            + "\"OAuthException\",\"code\":190,\"error_subcode\":460,\"fbtrace_id\":\"AbC\"}}")));
+    String postId = approvedPost("Socks " + UUID.randomUUID(), List.of("FACEBOOK"), List.of());
+
+    produce(REQUESTS, postId, publish(postId, null, facebook));
+
+    ContentPublishFailed failed =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> failures(postId), f -> !f.isEmpty())
+            .get(0);
+    assertThat(failed.getFinal$()).isTrue();
+    assertThat(failed.getErrorCode()).isEqualTo("AUTH_REVOKED");
+    assertThat(failed.getReason()).contains("password");
+  }
+
+  @Test
   void shouldKeepNoPlaintextTokenInTheDatabase() {
     List<String> stored =
         PostgresTestDatabase.shared()
@@ -497,6 +794,11 @@ class JobsIT extends PublishingIntegrationTest {
   }
 
   private String approvedPost(String text) throws Exception {
+    return approvedPost(text, List.of("X"), List.of());
+  }
+
+  private String approvedPost(String text, List<String> platforms, List<String> media)
+      throws Exception {
     String postId = UUID.randomUUID().toString();
     produce(
         APPROVALS,
@@ -509,8 +811,8 @@ class JobsIT extends PublishingIntegrationTest {
             .setBrandId(brand)
             .setAuthorId("alice")
             .setText(text)
-            .setMediaUrls(List.of())
-            .setPlatforms(List.of("X"))
+            .setMediaUrls(media)
+            .setPlatforms(platforms)
             .build(),
         PostSubmitted.newBuilder()
             .setEventId(UUID.randomUUID().toString())
