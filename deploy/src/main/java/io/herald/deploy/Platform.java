@@ -617,7 +617,9 @@ public final class Platform implements AutoCloseable {
             "--no-request-journal",
             "--extensions",
             "io.herald.deploy.simulators.ProviderReceipts,"
-                + "io.herald.deploy.simulators.XSimulator"),
+                + "io.herald.deploy.simulators.XSimulator,"
+                + "io.herald.deploy.simulators.LinkedInSimulator,"
+                + "io.herald.deploy.simulators.FacebookSimulator"),
         Map.of());
   }
 
@@ -643,6 +645,15 @@ public final class Platform implements AutoCloseable {
         env.put("X_API_URL", simulatorsBase());
         env.put("X_AUTHORIZE_URL", simulatorsBase() + "/i/oauth2/authorize");
         env.put("X_CLIENT_ID", "herald-local");
+        env.put("LINKEDIN_API_URL", simulatorsBase());
+        env.put("LINKEDIN_OAUTH_URL", simulatorsBase() + "/oauth/v2");
+        env.put("LINKEDIN_AUTHORIZE_URL", simulatorsBase() + "/oauth/v2/authorization");
+        env.put("LINKEDIN_CLIENT_ID", "herald-local");
+        env.put("LINKEDIN_CLIENT_SECRET", credentials.get(ProviderCredentials.LINKEDIN_SECRET));
+        env.put("FACEBOOK_GRAPH_URL", simulatorsBase() + "/v23.0");
+        env.put("FACEBOOK_AUTHORIZE_URL", simulatorsBase() + "/v23.0/dialog/oauth");
+        env.put("FACEBOOK_APP_ID", "herald-local");
+        env.put("FACEBOOK_APP_SECRET", credentials.get(ProviderCredentials.FACEBOOK_SECRET));
         env.put("OAUTH_REDIRECT_URI", "http://127.0.0.1:" + ports().gateway() + "/oauth/callback");
       }
       case "email-worker" -> {

@@ -26,6 +26,8 @@ final class ProviderCredentials {
 
   static final String WHATSAPP_PHONE_NUMBER_ID = "106540352242922";
   static final String TOKEN_KEY = "publishing.token-key";
+  static final String LINKEDIN_SECRET = "linkedin.client-secret";
+  static final String FACEBOOK_SECRET = "facebook.app-secret";
 
   private final Path dir;
   private final Properties values = new Properties();
@@ -56,9 +58,11 @@ final class ProviderCredentials {
         try (var in = Files.newBufferedReader(file)) {
           values.load(in);
         }
-        if (values.getProperty(TOKEN_KEY) == null) {
-          // A data folder from before platform tokens were sealed.
-          values.setProperty(TOKEN_KEY, tokenKey());
+        if (values.getProperty(TOKEN_KEY) == null || values.getProperty(LINKEDIN_SECRET) == null) {
+          // A data folder from before platform tokens were sealed, or before LinkedIn and Facebook.
+          values.putIfAbsent(TOKEN_KEY, tokenKey());
+          values.putIfAbsent(LINKEDIN_SECRET, random(16));
+          values.putIfAbsent(FACEBOOK_SECRET, random(16));
           try (var out = Files.newBufferedWriter(file)) {
             values.store(
                 out, "Provider credentials of the local platform (simulated providers only)");
@@ -84,6 +88,8 @@ final class ProviderCredentials {
     values.setProperty("whatsapp.access-token", "EAAG" + random(24));
     values.setProperty("sendgrid.api-key", "SG." + random(24));
     values.setProperty(TOKEN_KEY, tokenKey());
+    values.setProperty(LINKEDIN_SECRET, random(16));
+    values.setProperty(FACEBOOK_SECRET, random(16));
 
     KeyPair vapid = P256.generate();
     values.setProperty(

@@ -20,10 +20,10 @@ import java.util.regex.Pattern;
 /**
  * Counts, inside the simulators, every message a provider accepted (a 2xx answer), by Herald
  * delivery id where the request carries one: WhatsApp's {@code biz_opaque_callback_data}, FCM's
- * {@code data.herald_delivery_id}, SendGrid's {@code custom_args.herald_delivery_id}; X posts by
- * their text (a post published twice is the same text twice). Web Push payloads are encrypted, so
- * only their total is known. This is the provider side's own evidence of what was delivered and
- * what was delivered twice, independent of Herald's counters.
+ * {@code data.herald_delivery_id}, SendGrid's {@code custom_args.herald_delivery_id}; posts on X,
+ * LinkedIn and Facebook by their text (a post published twice is the same text twice). Web Push
+ * payloads are encrypted, so only their total is known. This is the provider side's own evidence of
+ * what was delivered and what was delivered twice, independent of Herald's counters.
  *
  * <pre>
  * GET    /__admin/herald/receipts            {"whatsapp": {"accepted": 10, "distinct": 10, "duplicates": 0}, ...}
@@ -44,6 +44,10 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
           "\"biz_opaque_callback_data\"\\s*:\\s*\"h1\\|[^|\"]*\\|[^|\"]*\\|([^|\"]*)\\|");
   private static final Pattern POST_TEXT =
       Pattern.compile("\"text\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern COMMENTARY =
+      Pattern.compile("\"commentary\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern FACEBOOK_FEED = Pattern.compile("/v[0-9.]+/[0-9]+/feed");
+  private static final Pattern MESSAGE = Pattern.compile("(?:^|&)message=([^&]*)");
   private static final Pattern DELIVERY_ID =
       Pattern.compile("\"herald_delivery_id\"\\s*:\\s*\"([^\"]+)\"");
 
@@ -106,6 +110,12 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
       // A post is known by its text: two posts with the same text are the same post twice.
       provider = "x";
       id = POST_TEXT;
+    } else if (path.equals("/rest/posts")) {
+      provider = "linkedin";
+      id = COMMENTARY;
+    } else if (FACEBOOK_FEED.matcher(path).matches()) {
+      provider = "facebook";
+      id = MESSAGE;
     } else {
       return;
     }
@@ -117,7 +127,11 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
     if (id != null) {
       Matcher m = id.matcher(event.getRequest().getBodyAsString());
       if (m.find()) {
-        String deliveryId = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+        // Only Facebook's body is a form; the others are JSON, where a "%" is just a character.
+        String deliveryId =
+            provider.equals("facebook")
+                ? URLDecoder.decode(m.group(1), StandardCharsets.UTF_8)
+                : m.group(1);
         receipts.byDelivery.computeIfAbsent(deliveryId, d -> new AtomicInteger()).incrementAndGet();
       }
     }

@@ -1,21 +1,19 @@
 package io.herald.deploy.simulators;
 
+import static io.herald.deploy.simulators.AuthorizationCodes.bearer;
+import static io.herald.deploy.simulators.AuthorizationCodes.form;
+import static io.herald.deploy.simulators.AuthorizationCodes.json;
+import static io.herald.deploy.simulators.AuthorizationCodes.query;
+import static io.herald.deploy.simulators.AuthorizationCodes.random;
+
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,11 +51,8 @@ import java.util.regex.Pattern;
  */
 public final class XSimulator implements ResponseDefinitionTransformerV2 {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final String DEMO_ACCOUNT =
       "{\"data\":{\"id\":\"2244994945\",\"name\":\"Acme Shoes\",\"username\":\"acmeshoes\"}}";
-
-  private record Grant(String clientId, String redirectUri, String challenge, Instant expiresAt) {}
 
   private record Posted(String id, String text, Instant at) {}
 
@@ -68,7 +63,7 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
   private static final Pattern TEXT =
       Pattern.compile("\"text\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-  private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+  private final AuthorizationCodes codes = new AuthorizationCodes();
   private final Map<String, Deque<Posted>> posts = new ConcurrentHashMap<>();
   private final AtomicLong postIds = new AtomicLong(1_860_000_000_000_000_000L);
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
@@ -129,8 +124,7 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
   }
 
   private ResponseDefinition timeline(Request request) {
-    Map<String, String> query =
-        form(request.getUrl().contains("?") ? request.getUrl().split("\\?", 2)[1] : "");
+    Map<String, String> query = query(request);
     Instant since;
     int size;
     int from;
@@ -197,54 +191,25 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
         .replaceAll("https://t.co/hErAlD0001");
   }
 
-  private static String bearer(Request request) {
-    String authorization = request.getHeader("Authorization");
-    return authorization == null ? "" : authorization.replaceFirst("^Bearer ", "");
-  }
-
   private ResponseDefinition authorize(Request request) {
-    Map<String, String> query =
-        form(request.getUrl().contains("?") ? request.getUrl().split("\\?", 2)[1] : "");
-    for (String required :
-        new String[] {"response_type", "client_id", "redirect_uri", "state", "code_challenge"}) {
-      if (!query.containsKey(required)) {
-        return error(400, "invalid_request", "Missing required parameter [" + required + "].");
-      }
-    }
-    if (!"code".equals(query.get("response_type"))
-        || !"S256".equals(query.get("code_challenge_method"))) {
-      return error(
-          400, "invalid_request", "response_type must be code and code_challenge_method S256");
-    }
-    String code = random(32);
-    codes.put(
-        code,
-        new Grant(
-            query.get("client_id"),
-            query.get("redirect_uri"),
-            query.get("code_challenge"),
-            Instant.now().plusSeconds(30)));
-    String location =
-        query.get("redirect_uri")
-            + (query.get("redirect_uri").contains("?") ? "&" : "?")
-            + "state="
-            + URLEncoder.encode(query.get("state"), StandardCharsets.UTF_8)
-            + "&code="
-            + code;
-    return new ResponseDefinitionBuilder().withStatus(302).withHeader("Location", location).build();
+    ResponseDefinition approved = codes.approve(query(request), true);
+    return approved != null
+        ? approved
+        : error(
+            400,
+            "invalid_request",
+            "response_type, client_id, redirect_uri, state and code_challenge (S256) are required.");
   }
 
   private ResponseDefinition token(Map<String, String> form) {
     String grantType = form.getOrDefault("grant_type", "");
     if ("authorization_code".equals(grantType)) {
-      Grant grant = codes.remove(form.getOrDefault("code", ""));
       boolean valid =
-          grant != null
-              && grant.expiresAt().isAfter(Instant.now())
-              && grant.clientId().equals(form.get("client_id"))
-              && grant.redirectUri().equals(form.get("redirect_uri"))
-              && form.get("code_verifier") != null
-              && grant.challenge().equals(s256(form.get("code_verifier")));
+          codes.redeem(
+              form.get("code"),
+              form.get("client_id"),
+              form.get("redirect_uri"),
+              form.get("code_verifier"));
       if (!valid) {
         return error(
             400, "invalid_request", "Value passed for the authorization code was invalid.");
@@ -300,45 +265,5 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
             + "\",\"error_description\":\""
             + description.replace("\"", "'")
             + "\"}");
-  }
-
-  private static ResponseDefinition json(int status, String body) {
-    return new ResponseDefinitionBuilder()
-        .withStatus(status)
-        .withHeader("Content-Type", "application/json")
-        .withBody(body)
-        .build();
-  }
-
-  private static Map<String, String> form(String encoded) {
-    Map<String, String> values = new HashMap<>();
-    if (encoded == null || encoded.isBlank()) {
-      return values;
-    }
-    for (String pair : encoded.split("&")) {
-      String[] kv = pair.split("=", 2);
-      values.put(
-          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
-          kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-    }
-    return values;
-  }
-
-  private static String s256(String verifier) {
-    try {
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(
-              MessageDigest.getInstance("SHA-256")
-                  .digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String random(int bytes) {
-    byte[] value = new byte[bytes];
-    RANDOM.nextBytes(value);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
   }
 }
