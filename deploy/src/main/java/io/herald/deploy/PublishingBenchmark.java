@@ -403,8 +403,7 @@ final class PublishingBenchmark {
             + "\",\"priority\":2,\"request\":{\"method\":\"POST\",\"urlPath\":\"/2/tweets\"},"
             + "\"response\":{\"status\":201,\"fixedDelayMilliseconds\":"
             + millis
-            + ",\"headers\":{\"Content-Type\":\"application/json\"},"
-            + "\"body\":\"{\\\"data\\\":{\\\"id\\\":\\\"1445880548472328192\\\",\\\"text\\\":\\\"bench\\\"}}\"}}";
+            + ",\"transformers\":[\"herald-x\"]}}";
     Http.post(simulators + "/__admin/mappings", stub, "Content-Type", "application/json");
   }
 

@@ -14,10 +14,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +45,7 @@ public final class FacebookSimulator implements ResponseDefinitionTransformerV2 
   private record Posted(String id, String message, Instant at) {}
 
   private final AuthorizationCodes codes = new AuthorizationCodes();
-  private final Deque<Posted> posts = new ConcurrentLinkedDeque<>();
+  private final Timeline<Posted> posts = new Timeline<>(KEPT);
   private final AtomicLong ids = new AtomicLong(122_110_834_924_000_000L);
 
   @Override
@@ -144,10 +142,7 @@ public final class FacebookSimulator implements ResponseDefinitionTransformerV2 
     Posted posted =
         new Posted(
             page + "_" + ids.incrementAndGet(), message == null ? "" : message, Instant.now());
-    posts.addFirst(posted);
-    while (posts.size() > KEPT) {
-      posts.pollLast();
-    }
+    posts.add(posted);
     return json(200, "{\"id\":\"" + posted.id() + "\"}");
   }
 

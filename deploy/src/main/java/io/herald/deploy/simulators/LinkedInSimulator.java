@@ -13,12 +13,10 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +55,7 @@ public final class LinkedInSimulator implements ResponseDefinitionTransformerV2 
 
   private final AuthorizationCodes codes = new AuthorizationCodes();
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
-  private final Deque<Posted> posts = new ConcurrentLinkedDeque<>();
+  private final Timeline<Posted> posts = new Timeline<>(KEPT);
   private final AtomicLong ids = new AtomicLong(7_100_000_000_000_000_000L);
 
   @Override
@@ -175,10 +173,7 @@ public final class LinkedInSimulator implements ResponseDefinitionTransformerV2 
             author.group(1),
             commentary.group(1),
             Instant.now());
-    posts.addFirst(post);
-    while (posts.size() > KEPT) {
-      posts.pollLast();
-    }
+    posts.add(post);
     return new ResponseDefinitionBuilder()
         .withStatus(201)
         .withHeader("x-restli-id", post.urn())

@@ -13,12 +13,10 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,7 +62,7 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
       Pattern.compile("\"text\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private final AuthorizationCodes codes = new AuthorizationCodes();
-  private final Map<String, Deque<Posted>> posts = new ConcurrentHashMap<>();
+  private final Map<String, Timeline<Posted>> posts = new ConcurrentHashMap<>();
   private final AtomicLong postIds = new AtomicLong(1_860_000_000_000_000_000L);
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
@@ -106,12 +104,7 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
     }
     Posted post =
         new Posted(Long.toString(postIds.incrementAndGet()), text.group(1), Instant.now());
-    Deque<Posted> timeline =
-        posts.computeIfAbsent(bearer(request), t -> new ConcurrentLinkedDeque<>());
-    timeline.addFirst(post);
-    while (timeline.size() > TIMELINE) {
-      timeline.pollLast();
-    }
+    posts.computeIfAbsent(bearer(request), t -> new Timeline<>(TIMELINE)).add(post);
     return new ResponseDefinitionBuilder()
         .withStatus(201)
         .withHeader("Content-Type", "application/json")
@@ -146,7 +139,7 @@ public final class XSimulator implements ResponseDefinitionTransformerV2 {
               + "] is not between 5 and 100\",\"type\":\"https://api.twitter.com/2/problems/invalid-request\"}");
     }
     List<Posted> matching = new ArrayList<>();
-    for (Posted p : posts.getOrDefault(bearer(request), new ConcurrentLinkedDeque<>())) {
+    for (Posted p : posts.getOrDefault(bearer(request), new Timeline<>(0))) {
       if (!p.at().isBefore(since)) {
         matching.add(p);
       }
