@@ -58,9 +58,20 @@ public final class JobResults {
 
   public static JobStore.OutboxEntry failed(
       Job job, Post post, boolean last, String code, String reason, Instant at) {
+    return failure(job, post, last, code, reason, at, "failed");
+  }
+
+  /** A job failed for good without an attempt: its connection expired while it waited. */
+  public static JobStore.OutboxEntry connectionLost(
+      Job job, Post post, String code, String reason, Instant at) {
+    return failure(job, post, true, code, reason, at, "connection-lost");
+  }
+
+  private static JobStore.OutboxEntry failure(
+      Job job, Post post, boolean last, String code, String reason, Instant at, String outcome) {
     ContentPublishFailed event =
         ContentPublishFailed.newBuilder()
-            .setEventId(eventId(job, "failed"))
+            .setEventId(eventId(job, outcome))
             .setTenantId(job.tenantId())
             .setOccurredAt(at)
             .setJobId(job.jobId())
@@ -68,28 +79,6 @@ public final class JobResults {
             .setPlatform(job.platform())
             .setAttempt(job.attempt())
             .setFinal$(last)
-            .setErrorCode(code)
-            .setReason(reason)
-            .setBrandId(job.brandId())
-            .setAuthorId(post == null ? null : post.authorId())
-            .setExcerpt(post == null ? null : Excerpt.of(post.text()))
-            .build();
-    return entry(job, event);
-  }
-
-  /** A job failed for good without an attempt: its connection expired while it waited. */
-  public static JobStore.OutboxEntry connectionLost(
-      Job job, Post post, String code, String reason, Instant at) {
-    ContentPublishFailed event =
-        ContentPublishFailed.newBuilder()
-            .setEventId(eventId(job, "connection-lost"))
-            .setTenantId(job.tenantId())
-            .setOccurredAt(at)
-            .setJobId(job.jobId())
-            .setPostId(job.postId())
-            .setPlatform(job.platform())
-            .setAttempt(job.attempt())
-            .setFinal$(true)
             .setErrorCode(code)
             .setReason(reason)
             .setBrandId(job.brandId())

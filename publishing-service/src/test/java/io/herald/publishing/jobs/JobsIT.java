@@ -93,6 +93,21 @@ class JobsIT extends PublishingIntegrationTest {
     }
   }
 
+  /** The posts asked of LinkedIn with {@code token}. */
+  private List<com.github.tomakehurst.wiremock.verification.LoggedRequest> linkedInPosts(
+      String token) {
+    return PLATFORMS.findAll(
+        postRequestedFor(urlPathEqualTo("/rest/posts"))
+            .withHeader("Authorization", equalTo("Bearer " + token)));
+  }
+
+  /** A LinkedIn member's connection with {@code token}; its id. */
+  private String linkedIn(String token) throws Exception {
+    String id = "li-" + UUID.randomUUID();
+    connect(id, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    return id;
+  }
+
   private Instant expiresAt(String id) {
     return Instant.parse(
         PostgresTestDatabase.shared()
@@ -537,9 +552,8 @@ class JobsIT extends PublishingIntegrationTest {
 
   @Test
   void shouldFindTheLinkedInPostOfAnAttemptThatTimedOut() throws Exception {
-    String linkedIn = "li-" + UUID.randomUUID();
     String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
-    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    String linkedIn = linkedIn(token);
     String marker = UUID.randomUUID().toString();
     PLATFORMS.stubFor(
         post(urlPathEqualTo("/rest/posts"))
@@ -578,19 +592,13 @@ class JobsIT extends PublishingIntegrationTest {
     ContentPublished published = awaitPublished(postId);
     assertThat(published.getAttempt()).isEqualTo(2);
     assertThat(published.getPlatformPostId()).isEqualTo("urn:li:share:7000000000000000001");
-    assertThat(
-            PLATFORMS.findAll(
-                postRequestedFor(urlPathEqualTo("/rest/posts"))
-                    .withHeader("Authorization", equalTo("Bearer " + token))))
-        .as("posted once")
-        .hasSize(1);
+    assertThat(linkedInPosts(token)).as("posted once").hasSize(1);
   }
 
   @Test
   void shouldNotPostAgainOnLinkedInUnlessTheUserRetriesWhenItCannotCheck() throws Exception {
-    String linkedIn = "li-" + UUID.randomUUID();
     String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
-    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    String linkedIn = linkedIn(token);
     String scenario = "slow-" + UUID.randomUUID();
     PLATFORMS.stubFor(
         post(urlPathEqualTo("/rest/posts"))
@@ -636,12 +644,7 @@ class JobsIT extends PublishingIntegrationTest {
     assertThat(failed.getErrorCode()).isEqualTo("CANNOT_VERIFY");
     assertThat(failed.getReason()).contains("r_member_social");
     awaitPostState(postId, "failed");
-    assertThat(
-            PLATFORMS.findAll(
-                postRequestedFor(urlPathEqualTo("/rest/posts"))
-                    .withHeader("Authorization", equalTo("Bearer " + token))))
-        .as("not posted a second time on a guess")
-        .hasSize(1);
+    assertThat(linkedInPosts(token)).as("not posted a second time on a guess").hasSize(1);
 
     // The user looked, found nothing, and retries: the job posts.
     produce(
@@ -661,9 +664,8 @@ class JobsIT extends PublishingIntegrationTest {
 
   @Test
   void shouldNotRetryAPostLinkedInRefusesAsADuplicate() throws Exception {
-    String linkedIn = "li-" + UUID.randomUUID();
     String token = "AQV" + UUID.randomUUID().toString().replace("-", "");
-    connect(linkedIn, "LINKEDIN", "urn:li:person:782bbtaQ", "Ada", token, null, null);
+    String linkedIn = linkedIn(token);
     PLATFORMS.stubFor(
         post(urlPathEqualTo("/rest/posts"))
             .withHeader("Authorization", equalTo("Bearer " + token))
@@ -688,11 +690,7 @@ class JobsIT extends PublishingIntegrationTest {
     assertThat(failed.getErrorCode()).isEqualTo("CONTENT_REJECTED");
     assertThat(failed.getReason()).contains("duplicate");
     awaitPostState(postId, "failed");
-    assertThat(
-            PLATFORMS.findAll(
-                postRequestedFor(urlPathEqualTo("/rest/posts"))
-                    .withHeader("Authorization", equalTo("Bearer " + token))))
-        .hasSize(1);
+    assertThat(linkedInPosts(token)).hasSize(1);
   }
 
   @Test
