@@ -84,6 +84,32 @@ class GatewayWithoutBackendsIT {
         .isEqualTo("https://herald.dev/problems/upstream-unavailable");
   }
 
+  @Test
+  void shouldRouteInboxMarksToTheInboxOwnerNotToTheSendCommand() {
+    for (String path :
+        new String[] {
+          "/api/notifications/" + UUID.randomUUID() + "/read",
+          "/api/notifications/read-all",
+          "/api/notifications/seen"
+        }) {
+      http.post()
+          .uri(path)
+          .header("Authorization", "Bearer " + token())
+          .exchange()
+          .expectStatus()
+          .isEqualTo(503)
+          .expectBody()
+          .jsonPath("$.type")
+          .isEqualTo("https://herald.dev/problems/upstream-unavailable");
+    }
+    http.get()
+        .uri("/api/notifications/counts")
+        .header("Authorization", "Bearer " + token())
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503);
+  }
+
   private static String token() {
     return TestTokens.issue(SECRET, "acme", "alice");
   }

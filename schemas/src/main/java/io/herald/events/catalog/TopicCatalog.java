@@ -12,7 +12,10 @@ import io.herald.events.v1.DeliverySent;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemArchived;
 import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.InboxItemUnarchived;
 import io.herald.events.v1.InboxItemsRead;
+import io.herald.events.v1.InboxItemsSeen;
+import io.herald.events.v1.InboxItemsUnread;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PostCreated;
@@ -135,7 +138,13 @@ public final class TopicCatalog {
       new TopicSpec(
           "notification.inbox.v1",
           KeyType.USER_ID,
-          List.of(InboxItemCreated.class, InboxItemsRead.class, InboxItemArchived.class),
+          List.of(
+              InboxItemCreated.class,
+              InboxItemsRead.class,
+              InboxItemsUnread.class,
+              InboxItemsSeen.class,
+              InboxItemArchived.class,
+              InboxItemUnarchived.class),
           3,
           WEEK,
           CleanupPolicy.DELETE,

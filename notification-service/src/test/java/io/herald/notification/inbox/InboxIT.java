@@ -1,0 +1,261 @@
+package io.herald.notification.inbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.InboxItemArchived;
+import io.herald.events.v1.InboxItemUnarchived;
+import io.herald.events.v1.InboxItemsRead;
+import io.herald.events.v1.InboxItemsSeen;
+import io.herald.events.v1.InboxItemsUnread;
+import io.herald.notification.ApiIntegrationTest;
+import io.herald.notification.TestRequests;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.ResponseEntity;
+
+/**
+ * The inbox as its user sees it through the API: pages that stay put while items arrive, counts,
+ * each mark with its event on {@code notification.inbox.v1} (once, however often it is repeated),
+ * and nothing of anyone else's.
+ */
+class InboxIT extends ApiIntegrationTest {
+
+  @Test
+  void shouldPageWithoutGapOrRepeatWhileItemsArrive() {
+    Instant base = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+    for (int i = 0; i < 25; i++) {
+      // Items 10..14 share a creation time: the id orders them.
+      insert("alice", "account", i >= 10 && i < 15 ? base.plusSeconds(10) : base.plusSeconds(i));
+    }
+    List<String> expected = newestFirst("alice");
+    String alice = api.token(tenant, "alice");
+
+    List<String> seen = new ArrayList<>();
+    Map<String, Object> page = api.get("/api/notifications?limit=10", alice).getBody();
+    seen.addAll(ids(page));
+    for (int i = 0; i < 5; i++) {
+      insert("alice", "account", Instant.now()); // newer than every page: not in this walk
+    }
+    while (page.get("nextCursor") != null) {
+      page =
+          api.get("/api/notifications?limit=10&cursor=" + page.get("nextCursor"), alice).getBody();
+      seen.addAll(ids(page));
+    }
+
+    assertThat(seen).containsExactlyElementsOf(expected).hasSize(25);
+    assertThat(api.get("/api/notifications?cursor=not-a-cursor", alice).getStatusCode().value())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void shouldMarkEachStateOnceAndPublishEachChange() throws Exception {
+    subscriber("alice", "{\"email\":\"alice@x.example\"}");
+    send(
+        TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)),
+        TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)),
+        TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)));
+    String alice = api.token(tenant, "alice");
+    List<String> items =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> ids(api.get("/api/notifications", alice).getBody()), l -> l.size() == 3);
+    String first = items.get(0);
+    assertThat(api.get("/api/notifications/counts", alice).getBody())
+        .containsEntry("unread", 3)
+        .containsEntry("unseen", 3)
+        .containsEntry("total", 3);
+
+    Map<String, Object> read = post("/api/notifications/" + first + "/read", alice, null);
+    assertThat(read).containsEntry("id", first);
+    assertThat(read.get("readAt")).isNotNull();
+    Map<String, Object> again = post("/api/notifications/" + first + "/read", alice, null);
+    assertThat(again.get("readAt"))
+        .as("idempotent: the first read time stays")
+        .isEqualTo(read.get("readAt"));
+    assertThat(api.get("/api/notifications/counts", alice).getBody()).containsEntry("unread", 2);
+    assertThat(ids(api.get("/api/notifications?status=unread", alice).getBody()))
+        .containsExactly(items.get(1), items.get(2));
+    assertThat(ids(api.get("/api/notifications?status=read", alice).getBody()))
+        .containsExactly(first);
+
+    assertThat(post("/api/notifications/" + first + "/unread", alice, null).get("readAt")).isNull();
+    Map<String, Object> many =
+        post(
+            "/api/notifications/read",
+            alice,
+            "{\"ids\":[\"" + items.get(1) + "\",\"" + items.get(2) + "\"]}");
+    assertThat(ids(many)).containsExactly(items.get(1), items.get(2));
+    Map<String, Object> all = post("/api/notifications/read-all", alice, "{}");
+    assertThat(all).containsEntry("changed", 1);
+    assertThat(post("/api/notifications/read-all", alice, "{}")).containsEntry("changed", 0);
+
+    Map<String, Object> seen = post("/api/notifications/seen", alice, null);
+    assertThat(seen).containsEntry("changed", 3);
+    assertThat(api.get("/api/notifications/counts", alice).getBody())
+        .containsEntry("unread", 0)
+        .containsEntry("unseen", 0);
+    assertThat(ids(api.get("/api/notifications?seen=false", alice).getBody())).isEmpty();
+
+    assertThat(post("/api/notifications/" + first + "/archive", alice, null).get("archivedAt"))
+        .isNotNull();
+    post("/api/notifications/" + first + "/archive", alice, null);
+    assertThat(ids(api.get("/api/notifications", alice).getBody())).doesNotContain(first);
+    assertThat(ids(api.get("/api/notifications?archived=true", alice).getBody()))
+        .containsExactly(first);
+    assertThat(api.get("/api/notifications/counts", alice).getBody()).containsEntry("total", 2);
+    post("/api/notifications/" + first + "/unarchive", alice, null);
+    assertThat(ids(api.get("/api/notifications", alice).getBody())).contains(first);
+
+    // On the topic: one event per change, none for the marks that changed nothing.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(events(InboxItemsRead.class))
+                  .extracting(e -> e.getItemIds().toString())
+                  .containsExactlyInAnyOrder(
+                      List.of(first).toString(),
+                      List.of(items.get(1), items.get(2)).toString(),
+                      List.of(first).toString());
+              assertThat(events(InboxItemsUnread.class))
+                  .extracting(InboxItemsUnread::getItemIds)
+                  .containsExactly(List.of(first));
+              assertThat(events(InboxItemsSeen.class))
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getItemIds()).hasSize(3));
+              assertThat(events(InboxItemArchived.class))
+                  .extracting(InboxItemArchived::getItemId)
+                  .containsExactly(first);
+              assertThat(events(InboxItemUnarchived.class))
+                  .extracting(InboxItemUnarchived::getItemId)
+                  .containsExactly(first);
+            });
+  }
+
+  @Test
+  void shouldReadAllOfOneCategoryOnly() {
+    String a = insert("alice", "security", Instant.now().minusSeconds(3));
+    String b = insert("alice", "marketing", Instant.now().minusSeconds(2));
+    String alice = api.token(tenant, "alice");
+
+    assertThat(post("/api/notifications/read-all", alice, "{\"category\":\"security\"}"))
+        .containsEntry("changed", 1);
+
+    assertThat(ids(api.get("/api/notifications?status=unread", alice).getBody()))
+        .containsExactly(b);
+    assertThat(ids(api.get("/api/notifications?category=security", alice).getBody()))
+        .containsExactly(a);
+  }
+
+  @Test
+  void shouldShowNothingOfAnotherUsersOrTenantsItems() {
+    String bobs = insert("bob", "account", Instant.now());
+    String mine = insert("alice", "account", Instant.now());
+    String alice = api.token(tenant, "alice");
+    String outsider = api.token("t-" + UUID.randomUUID(), "bob");
+
+    for (String token : List.of(alice, outsider)) {
+      ResponseEntity<Map<String, Object>> one = api.get("/api/notifications/" + bobs, token);
+      assertThat(one.getStatusCode().value()).isEqualTo(404);
+      assertThat(one.getBody()).containsEntry("type", "https://herald.dev/problems/not-found");
+      assertThat(
+              api.call(HttpMethod.POST, "/api/notifications/" + bobs + "/read", token, null)
+                  .getStatusCode()
+                  .value())
+          .isEqualTo(404);
+      assertThat(
+              api.call(HttpMethod.POST, "/api/notifications/" + bobs + "/archive", token, null)
+                  .getStatusCode()
+                  .value())
+          .isEqualTo(404);
+    }
+    // One foreign id among the caller's own: refused whole, nothing changes.
+    assertThat(
+            api.call(
+                    HttpMethod.POST,
+                    "/api/notifications/read",
+                    alice,
+                    "{\"ids\":[\"" + mine + "\",\"" + bobs + "\"]}")
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+    assertThat(
+            api.call(HttpMethod.POST, "/api/notifications/not-a-uuid/read", alice, null)
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column(
+                    "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+                        + tenant
+                        + "' AND read_at IS NOT NULL"))
+        .containsExactly("0");
+    assertThat(api.get("/api/notifications/counts", outsider).getBody()).containsEntry("total", 0);
+    assertThat(ids(api.get("/api/notifications", alice).getBody())).containsExactly(mine);
+  }
+
+  private Map<String, Object> post(String path, String token, String json) {
+    ResponseEntity<Map<String, Object>> response = api.call(HttpMethod.POST, path, token, json);
+    assertThat(response.getStatusCode().value()).as(path + " " + response.getBody()).isEqualTo(200);
+    return response.getBody();
+  }
+
+  private <T extends SpecificRecord> List<T> events(Class<T> type) {
+    return KafkaTestClients.readAllValues(
+        broker.getBrokersAsString(),
+        "notification.inbox.v1",
+        type,
+        e -> tenant.equals(String.valueOf(e.get(e.getSchema().getField("tenantId").pos()))));
+  }
+
+  /** An item of this test's tenant, stored as the fan-out stores them. */
+  private String insert(String user, String category, Instant at) {
+    String id = UUID.randomUUID().toString();
+    PostgresTestDatabase.shared()
+        .column(
+            "INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category, title,"
+                + " body, created_at) VALUES ('"
+                + id
+                + "', '"
+                + tenant
+                + "', '"
+                + user
+                + "', '"
+                + UUID.randomUUID()
+                + "', '"
+                + category
+                + "', 'Title', 'Body', '"
+                + at
+                + "') RETURNING id");
+    return id;
+  }
+
+  private List<String> newestFirst(String user) {
+    return PostgresTestDatabase.shared()
+        .column(
+            "SELECT id FROM inbox_items WHERE tenant_id = '"
+                + tenant
+                + "' AND user_id = '"
+                + user
+                + "' ORDER BY created_at DESC, id DESC");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> ids(Map<String, Object> page) {
+    return ((List<Map<String, Object>>) page.get("items"))
+        .stream().map(i -> (String) i.get("id")).toList();
+  }
+}
