@@ -6,31 +6,53 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
 /**
- * Hands inbox items to the SSE streams open on this instance. Items reach it from the {@code
- * notification.inbox.v1} topic, so every instance sees every item whichever instance stored it. A
- * slow subscriber loses items rather than holding up the others; the inbox list still has them.
+ * Hands inbox events to the SSE streams open on this instance. Events reach it from the {@code
+ * notification.inbox.v1} topic, so every instance sees every change whichever instance made it. A
+ * slow subscriber loses events rather than holding up the others; the inbox list still has them.
  */
 @Component
 public class InboxBroadcaster {
 
-  private final Sinks.Many<AddressedItem> sink = Sinks.many().multicast().directBestEffort();
+  /**
+   * One event of a user's stream.
+   *
+   * @param event the SSE event name: {@code inbox-item} (a new item, the item), {@code inbox-read},
+   *     {@code inbox-unread}, {@code inbox-seen}, {@code inbox-archived}, {@code inbox-unarchived}
+   *     (a change, {@link Change})
+   * @param id the SSE id: the item's id for a new item, the event's id for a change
+   */
+  public record StreamEvent(String event, String id, Object data) {}
+
+  /**
+   * What a user changed: the items, and when.
+   *
+   * @param seenUpTo for {@code inbox-seen}: every item created up to then is seen
+   */
+  public record Change(
+      java.util.List<String> itemIds, java.time.Instant at, java.time.Instant seenUpTo) {}
+
+  private final Sinks.Many<Addressed> sink = Sinks.many().multicast().directBestEffort();
 
   public void publish(String tenantId, String userId, InboxItem item) {
+    publish(tenantId, userId, new StreamEvent("inbox-item", item.id(), item));
+  }
+
+  public void publish(String tenantId, String userId, StreamEvent event) {
     sink.emitNext(
-        new AddressedItem(tenantId, userId, item),
+        new Addressed(tenantId, userId, event),
         Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
   }
 
-  /** The live items of one user of one tenant. */
-  public Flux<InboxItem> itemsFor(String tenantId, String userId) {
+  /** The live events of one user of one tenant. */
+  public Flux<StreamEvent> eventsFor(String tenantId, String userId) {
     return sink.asFlux()
         .filter(a -> a.tenantId().equals(tenantId) && a.userId().equals(userId))
-        .map(AddressedItem::item);
+        .map(Addressed::event);
   }
 
   public int subscriberCount() {
     return sink.currentSubscriberCount();
   }
 
-  record AddressedItem(String tenantId, String userId, InboxItem item) {}
+  record Addressed(String tenantId, String userId, StreamEvent event) {}
 }

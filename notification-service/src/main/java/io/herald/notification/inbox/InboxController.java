@@ -38,8 +38,11 @@ import reactor.core.publisher.Mono;
  *   <li>{@code POST /api/notifications/read {"ids": [...]}} (up to 1,000): the items; {@code POST
  *       /api/notifications/read-all {"category"?}} and {@code POST /api/notifications/seen}: how
  *       many changed, and the counts.
- *   <li>{@code GET /api/notifications/stream}: new items as server-sent events named {@code
- *       inbox-item}, with a comment heartbeat so idle connections survive proxies.
+ *   <li>{@code GET /api/notifications/stream}: server-sent events: {@code inbox-item} (a new item),
+ *       {@code inbox-read}, {@code inbox-unread}, {@code inbox-seen}, {@code inbox-archived},
+ *       {@code inbox-unarchived} ({@code {"itemIds", "at", "seenUpTo"}}, from whichever instance
+ *       the change was made on), a {@code retry:} hint of 3 s, and a comment heartbeat every 15 s
+ *       so idle connections survive proxies.
  * </ul>
  *
  * Every mark is idempotent (marking a read item read changes nothing and publishes nothing) and is
@@ -178,19 +181,22 @@ class InboxController {
                     .map(counts -> new Marked(ids.size(), counts)));
   }
 
+  /** How long a client waits before reconnecting, sent as the stream's {@code retry:} hint. */
+  static final Duration RECONNECT = Duration.ofSeconds(3);
+
   @GetMapping(path = "/api/notifications/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  Flux<ServerSentEvent<InboxItem>> stream(HeraldPrincipal caller) {
-    Flux<ServerSentEvent<InboxItem>> items =
+  Flux<ServerSentEvent<Object>> stream(HeraldPrincipal caller) {
+    Flux<ServerSentEvent<Object>> events =
         broadcaster
-            .itemsFor(caller.tenantId(), caller.userId())
-            .map(item -> ServerSentEvent.builder(item).id(item.id()).event("inbox-item").build());
-    Flux<ServerSentEvent<InboxItem>> heartbeat =
+            .eventsFor(caller.tenantId(), caller.userId())
+            .map(e -> ServerSentEvent.builder(e.data()).id(e.id()).event(e.event()).build());
+    Flux<ServerSentEvent<Object>> heartbeat =
         Flux.interval(HEARTBEAT)
-            .map(tick -> ServerSentEvent.<InboxItem>builder().comment("keep-alive").build());
-    Flux<ServerSentEvent<InboxItem>> hello =
-        Flux.just(ServerSentEvent.<InboxItem>builder().comment("connected").build());
-    // Subscribe to live items before greeting, so nothing published after the greeting is missed.
-    return Flux.merge(items, Flux.concat(hello, heartbeat));
+            .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
+    Flux<ServerSentEvent<Object>> hello =
+        Flux.just(ServerSentEvent.builder().comment("connected").retry(RECONNECT).build());
+    // Subscribe to live events before greeting, so nothing published after the greeting is missed.
+    return Flux.merge(events, Flux.concat(hello, heartbeat));
   }
 
   private Mono<InboxItem> markOne(HeraldPrincipal caller, String id, InboxRepository.Mark mark) {

@@ -1,7 +1,14 @@
 package io.herald.notification.inbox;
 
+import io.herald.events.v1.InboxItemArchived;
 import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.InboxItemUnarchived;
+import io.herald.events.v1.InboxItemsRead;
+import io.herald.events.v1.InboxItemsSeen;
+import io.herald.events.v1.InboxItemsUnread;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,9 +18,9 @@ import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
 /**
- * Feeds this instance's SSE streams from {@code notification.inbox.v1}. Each instance reads every
- * partition in a consumer group of its own, from the end: the stream is live, the list is the
- * record.
+ * Feeds this instance's SSE streams from {@code notification.inbox.v1}: new items and the users'
+ * changes (read, unread, seen, archived, unarchived). Each instance reads every partition in a
+ * consumer group of its own, from the end: the stream is live, the list is the record.
  */
 @Component
 class InboxEventsListener implements ConsumerSeekAware {
@@ -31,7 +38,53 @@ class InboxEventsListener implements ConsumerSeekAware {
       groupId = "notification-inbox-stream-${random.uuid}",
       properties = "auto.offset.reset=latest")
   void onInboxEvent(ConsumerRecord<String, Object> record) {
-    if (record.value() instanceof InboxItemCreated created) {
+    Object value = record.value();
+    if (value instanceof InboxItemsRead e) {
+      change(
+          e.getTenantId(),
+          e.getUserId(),
+          "inbox-read",
+          e.getEventId(),
+          e.getItemIds(),
+          e.getOccurredAt(),
+          null);
+    } else if (value instanceof InboxItemsUnread e) {
+      change(
+          e.getTenantId(),
+          e.getUserId(),
+          "inbox-unread",
+          e.getEventId(),
+          e.getItemIds(),
+          e.getOccurredAt(),
+          null);
+    } else if (value instanceof InboxItemsSeen e) {
+      change(
+          e.getTenantId(),
+          e.getUserId(),
+          "inbox-seen",
+          e.getEventId(),
+          e.getItemIds(),
+          e.getOccurredAt(),
+          e.getSeenUpTo());
+    } else if (value instanceof InboxItemArchived e) {
+      change(
+          e.getTenantId(),
+          e.getUserId(),
+          "inbox-archived",
+          e.getEventId(),
+          List.of(e.getItemId()),
+          e.getOccurredAt(),
+          null);
+    } else if (value instanceof InboxItemUnarchived e) {
+      change(
+          e.getTenantId(),
+          e.getUserId(),
+          "inbox-unarchived",
+          e.getEventId(),
+          List.of(e.getItemId()),
+          e.getOccurredAt(),
+          null);
+    } else if (value instanceof InboxItemCreated created) {
       broadcaster.publish(
           created.getTenantId(),
           created.getUserId(),
@@ -45,6 +98,21 @@ class InboxEventsListener implements ConsumerSeekAware {
               created.getCreatedAt(),
               null));
     }
+  }
+
+  private void change(
+      String tenantId,
+      String userId,
+      String event,
+      String eventId,
+      List<String> itemIds,
+      Instant at,
+      Instant seenUpTo) {
+    broadcaster.publish(
+        tenantId,
+        userId,
+        new InboxBroadcaster.StreamEvent(
+            event, eventId, new InboxBroadcaster.Change(List.copyOf(itemIds), at, seenUpTo)));
   }
 
   @Override

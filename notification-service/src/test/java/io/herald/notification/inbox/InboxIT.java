@@ -20,10 +20,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
 
 /**
  * The inbox as its user sees it through the API: pages that stay put while items arrive, counts,
@@ -142,6 +148,53 @@ class InboxIT extends ApiIntegrationTest {
                   .extracting(InboxItemUnarchived::getItemId)
                   .containsExactly(first);
             });
+  }
+
+  @Test
+  void shouldStreamEachChangeToTheUsersOwnStreamOnly() {
+    String item = insert("alice", "account", Instant.now());
+    String alice = api.token(tenant, "alice");
+    List<ServerSentEvent<Map<String, Object>>> mine = new CopyOnWriteArrayList<>();
+    List<ServerSentEvent<Map<String, Object>>> bobs = new CopyOnWriteArrayList<>();
+    // The live stream reads notification.inbox.v1 once the instance is ready.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/actuator/health/readiness", null).getStatusCode().value() == 200);
+    List<Disposable> streams = List.of(stream(alice, mine), stream(api.token(tenant, "bob"), bobs));
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> mine.size() + bobs.size() == 2);
+      assertThat(mine.get(0).comment()).isEqualTo("connected");
+      assertThat(mine.get(0).retry()).isEqualTo(Duration.ofSeconds(3));
+
+      post("/api/notifications/" + item + "/read", alice, null);
+      post("/api/notifications/seen", alice, null);
+      post("/api/notifications/" + item + "/archive", alice, null);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(mine).size() == 3);
+      assertThat(events(mine))
+          .extracting(ServerSentEvent::event)
+          .containsExactly("inbox-read", "inbox-seen", "inbox-archived");
+      assertThat(events(mine).get(0).data()).containsEntry("itemIds", List.of(item));
+      assertThat(events(bobs)).isEmpty();
+    } finally {
+      streams.forEach(Disposable::dispose);
+    }
+  }
+
+  private static List<ServerSentEvent<Map<String, Object>>> events(
+      List<ServerSentEvent<Map<String, Object>>> received) {
+    return received.stream().filter(e -> e.event() != null).toList();
+  }
+
+  private Disposable stream(String token, List<ServerSentEvent<Map<String, Object>>> sink) {
+    return WebClient.create("http://127.0.0.1:" + port)
+        .get()
+        .uri("/api/notifications/stream")
+        .header("Authorization", "Bearer " + token)
+        .accept(MediaType.TEXT_EVENT_STREAM)
+        .retrieve()
+        .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {})
+        .subscribe(sink::add);
   }
 
   @Test
