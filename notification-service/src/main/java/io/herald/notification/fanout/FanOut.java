@@ -28,7 +28,6 @@ import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -258,7 +257,7 @@ class FanOut {
     final List<CompletableFuture<?>> sends = new ArrayList<>();
     final Map<String, Integer> requested = new HashMap<>();
     final Map<List<String>, Integer> skips = new HashMap<>();
-    Map<UUID, Instant> announced = Map.of();
+    Map<UUID, FanOutStore.Stored> announced = Map.of();
 
     void deliver(FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
       Notification n = work.notification();
@@ -472,7 +471,7 @@ class FanOut {
     }
 
     void publishAnnounced() {
-      for (Map.Entry<UUID, Instant> entry : announced.entrySet()) {
+      for (Map.Entry<UUID, FanOutStore.Stored> entry : announced.entrySet()) {
         NewInboxItem item = inboxItems.get(entry.getKey());
         ProducerRecord<String, Object> record =
             new ProducerRecord<>(
@@ -489,8 +488,9 @@ class FanOut {
                     .setTitle(item.title())
                     .setBody(item.body())
                     .setData(item.data())
-                    .setCreatedAt(entry.getValue())
+                    .setCreatedAt(entry.getValue().createdAt())
                     .setActionUrl(item.actionUrl())
+                    .setSequence(entry.getValue().seq())
                     .build());
         inboxTraces.get(item.id()).addChildTo(record);
         sends.add(kafka.template().send(record));

@@ -29,16 +29,32 @@ class FanOutStore {
   private static final String INSERT_INBOX_ITEMS =
       """
       INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category, title, body,
-                               data, action_url, created_at, created_by)
+                               data, action_url, created_at, created_by, seq)
       SELECT id, tenant_id, user_id, notification_id, category, title, body,
-             data::jsonb, action_url, ?, created_by
-        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                    ?::text[], ?::text[], ?::text[])
-             AS t(id, tenant_id, user_id, notification_id, category, title, body, data,
+             data::jsonb, action_url, ?, created_by, seq
+        FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                    ?::text[], ?::text[], ?::text[], ?::text[])
+             AS t(id, seq, tenant_id, user_id, notification_id, category, title, body, data,
                   action_url, created_by)
       ON CONFLICT ON CONSTRAINT inbox_items_once DO UPDATE SET created_by = EXCLUDED.created_by
        WHERE inbox_items.created_by = EXCLUDED.created_by
-      RETURNING id, created_at, xmax = 0 AS inserted
+      RETURNING id, created_at, xmax = 0 AS inserted, seq
+      """;
+
+  /**
+   * Takes each user's next numbers of their inbox sequence, as many as the batch has items for
+   * them: one statement. Rows are locked in (tenant, user) order, so two batches never deadlock,
+   * and held until the batch commits, so a user's changes become visible in number order.
+   */
+  private static final String ALLOCATE_SEQUENCES =
+      """
+      INSERT INTO inbox_sequences (tenant_id, user_id, last_seq)
+      SELECT tenant_id, user_id, n
+        FROM unnest(?::text[], ?::text[], ?::bigint[]) AS t(tenant_id, user_id, n)
+       ORDER BY tenant_id, user_id
+      ON CONFLICT (tenant_id, user_id)
+        DO UPDATE SET last_seq = inbox_sequences.last_seq + EXCLUDED.last_seq
+      RETURNING tenant_id, user_id, last_seq
       """;
 
   private static final String INSERT_SKIPPED =
@@ -63,19 +79,22 @@ class FanOutStore {
    */
   Announcements insertInboxItems(Connection connection, Collection<NewInboxItem> items, Instant now)
       throws SQLException {
-    Map<UUID, Instant> announce = new HashMap<>();
+    Map<UUID, Stored> announce = new HashMap<>();
     int storedEarlier = 0;
     if (items.isEmpty()) {
       return new Announcements(announce, 0);
     }
+    Map<UUID, Long> sequence = allocate(connection, items);
     int size = items.size();
     UUID[] ids = new UUID[size];
+    Long[] seqs = new Long[size];
     List<List<String>> columns = new ArrayList<>();
     for (int c = 0; c < 9; c++) {
       columns.add(new ArrayList<>(size));
     }
     int i = 0;
     for (NewInboxItem item : items) {
+      seqs[i] = sequence.get(item.id());
       ids[i++] = item.id();
       columns.get(0).add(item.tenantId());
       columns.get(1).add(item.userId());
@@ -90,13 +109,16 @@ class FanOutStore {
     try (PreparedStatement statement = connection.prepareStatement(INSERT_INBOX_ITEMS)) {
       statement.setObject(1, now.atOffset(ZoneOffset.UTC));
       statement.setArray(2, connection.createArrayOf("uuid", ids));
+      statement.setArray(3, connection.createArrayOf("bigint", seqs));
       for (int c = 0; c < columns.size(); c++) {
-        statement.setArray(3 + c, connection.createArrayOf("text", columns.get(c).toArray()));
+        statement.setArray(4 + c, connection.createArrayOf("text", columns.get(c).toArray()));
       }
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
+          Long seq = rows.getObject(4, Long.class);
           announce.put(
-              rows.getObject(1, UUID.class), rows.getObject(2, OffsetDateTime.class).toInstant());
+              rows.getObject(1, UUID.class),
+              new Stored(rows.getObject(2, OffsetDateTime.class).toInstant(), seq));
           if (!rows.getBoolean(3)) {
             storedEarlier++;
           }
@@ -106,11 +128,53 @@ class FanOutStore {
     return new Announcements(announce, storedEarlier);
   }
 
+  /** Each item's number in its user's inbox sequence (in item order within a user). */
+  private static Map<UUID, Long> allocate(Connection connection, Collection<NewInboxItem> items)
+      throws SQLException {
+    Map<List<String>, List<UUID>> byUser =
+        new java.util.TreeMap<>(
+            java.util.Comparator.<List<String>, String>comparing(k -> k.get(0))
+                .thenComparing(k -> k.get(1)));
+    for (NewInboxItem item : items) {
+      byUser
+          .computeIfAbsent(List.of(item.tenantId(), item.userId()), k -> new ArrayList<>())
+          .add(item.id());
+    }
+    String[] tenants = new String[byUser.size()];
+    String[] users = new String[byUser.size()];
+    Long[] counts = new Long[byUser.size()];
+    int i = 0;
+    for (Map.Entry<List<String>, List<UUID>> e : byUser.entrySet()) {
+      tenants[i] = e.getKey().get(0);
+      users[i] = e.getKey().get(1);
+      counts[i++] = (long) e.getValue().size();
+    }
+    Map<UUID, Long> sequence = new HashMap<>();
+    try (PreparedStatement statement = connection.prepareStatement(ALLOCATE_SEQUENCES)) {
+      statement.setArray(1, connection.createArrayOf("text", tenants));
+      statement.setArray(2, connection.createArrayOf("text", users));
+      statement.setArray(3, connection.createArrayOf("bigint", counts));
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          List<UUID> mine = byUser.get(List.of(rows.getString(1), rows.getString(2)));
+          long first = rows.getLong(3) - mine.size() + 1;
+          for (int k = 0; k < mine.size(); k++) {
+            sequence.put(mine.get(k), first + k);
+          }
+        }
+      }
+    }
+    return sequence;
+  }
+
+  /** An item as stored: its creation time and its number in the user's inbox sequence. */
+  record Stored(Instant createdAt, Long seq) {}
+
   /**
    * Inbox items to publish {@code InboxItemCreated} for; {@code storedEarlier} of them were stored
    * by an attempt of the same records whose Kafka transaction never committed.
    */
-  record Announcements(Map<UUID, Instant> items, int storedEarlier) {}
+  record Announcements(Map<UUID, Stored> items, int storedEarlier) {}
 
   void insertSkipped(Connection connection, Collection<SkippedDelivery> skipped)
       throws SQLException {

@@ -19,9 +19,11 @@ public class InboxBroadcaster {
    * @param event the SSE event name: {@code inbox-item} (a new item, the item), {@code inbox-read},
    *     {@code inbox-unread}, {@code inbox-seen}, {@code inbox-archived}, {@code inbox-unarchived}
    *     (a change, {@link Change})
-   * @param id the SSE id: the item's id for a new item, the event's id for a change
+   * @param id the item's id for a new item, the event's id for a change
+   * @param sequence the change's number in the user's inbox sequence (the SSE id); null in events
+   *     written before it was carried
    */
-  public record StreamEvent(String event, String id, Object data) {}
+  public record StreamEvent(String event, String id, Long sequence, Object data) {}
 
   /**
    * What a user changed: the items, and when.
@@ -33,8 +35,8 @@ public class InboxBroadcaster {
 
   private final Sinks.Many<Addressed> sink = Sinks.many().multicast().directBestEffort();
 
-  public void publish(String tenantId, String userId, InboxItem item) {
-    publish(tenantId, userId, new StreamEvent("inbox-item", item.id(), item));
+  public void publish(String tenantId, String userId, InboxItem item, Long sequence) {
+    publish(tenantId, userId, new StreamEvent("inbox-item", item.id(), sequence, item));
   }
 
   public void publish(String tenantId, String userId, StreamEvent event) {

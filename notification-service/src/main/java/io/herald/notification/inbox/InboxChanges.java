@@ -42,7 +42,12 @@ class InboxChanges {
   }
 
   Mono<Void> changed(
-      String tenantId, String userId, InboxRepository.Mark mark, List<String> ids, Instant at) {
+      String tenantId,
+      String userId,
+      InboxRepository.Mark mark,
+      List<String> ids,
+      long seq,
+      Instant at) {
     if (ids.isEmpty()) {
       return Mono.empty();
     }
@@ -57,6 +62,7 @@ class InboxChanges {
                     .setOccurredAt(at)
                     .setUserId(userId)
                     .setItemIds(chunk)
+                    .setSequence(seq)
                     .build());
         case UNREAD ->
             events.add(
@@ -66,6 +72,7 @@ class InboxChanges {
                     .setOccurredAt(at)
                     .setUserId(userId)
                     .setItemIds(chunk)
+                    .setSequence(seq)
                     .build());
         case ARCHIVE ->
             chunk.forEach(
@@ -77,6 +84,7 @@ class InboxChanges {
                             .setOccurredAt(at)
                             .setUserId(userId)
                             .setItemId(id)
+                            .setSequence(seq)
                             .build()));
         case UNARCHIVE ->
             chunk.forEach(
@@ -88,13 +96,14 @@ class InboxChanges {
                             .setOccurredAt(at)
                             .setUserId(userId)
                             .setItemId(id)
+                            .setSequence(seq)
                             .build()));
       }
     }
     return send(userId, events);
   }
 
-  Mono<Void> seen(String tenantId, String userId, List<String> ids, Instant upTo) {
+  Mono<Void> seen(String tenantId, String userId, List<String> ids, long seq, Instant upTo) {
     if (ids.isEmpty()) {
       return Mono.empty();
     }
@@ -108,6 +117,7 @@ class InboxChanges {
                 .setUserId(userId)
                 .setSeenUpTo(upTo)
                 .setItemIds(ids.size() <= IDS_PER_EVENT ? ids : List.of())
+                .setSequence(seq)
                 .build()));
   }
 

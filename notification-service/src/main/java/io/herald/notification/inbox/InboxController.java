@@ -2,6 +2,8 @@ package io.herald.notification.inbox;
 
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.web.ApiException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,8 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.springframework.http.MediaType;
@@ -19,10 +24,13 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The caller's inbox, scoped to their tenant and user id from the token:
@@ -60,10 +68,17 @@ class InboxController {
   private final InboxChanges changes;
   private final Clock clock = Clock.systemUTC();
 
-  InboxController(InboxRepository inbox, InboxBroadcaster broadcaster, InboxChanges changes) {
+  private final Counter behind;
+
+  InboxController(
+      InboxRepository inbox,
+      InboxBroadcaster broadcaster,
+      InboxChanges changes,
+      MeterRegistry meters) {
     this.inbox = inbox;
     this.broadcaster = broadcaster;
     this.changes = changes;
+    this.behind = meters.counter("herald.notification.inbox.streams.behind");
   }
 
   @GetMapping(path = "/api/notifications", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -157,14 +172,18 @@ class InboxController {
     Instant now = clock.instant();
     return inbox
         .readAll(caller.tenantId(), caller.userId(), category, now)
-        .collectList()
         .flatMap(
-            ids ->
+            applied ->
                 changes
                     .changed(
-                        caller.tenantId(), caller.userId(), InboxRepository.Mark.READ, ids, now)
+                        caller.tenantId(),
+                        caller.userId(),
+                        InboxRepository.Mark.READ,
+                        applied.ids(),
+                        applied.seq(),
+                        now)
                     .then(inbox.counts(caller.tenantId(), caller.userId()))
-                    .map(counts -> new Marked(ids.size(), counts)));
+                    .map(counts -> new Marked(applied.ids().size(), counts)));
   }
 
   @PostMapping(path = "/api/notifications/seen", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -172,31 +191,139 @@ class InboxController {
     Instant now = clock.instant();
     return inbox
         .seenAll(caller.tenantId(), caller.userId(), now)
-        .collectList()
         .flatMap(
-            ids ->
+            applied ->
                 changes
-                    .seen(caller.tenantId(), caller.userId(), ids, now)
+                    .seen(caller.tenantId(), caller.userId(), applied.ids(), applied.seq(), now)
                     .then(inbox.counts(caller.tenantId(), caller.userId()))
-                    .map(counts -> new Marked(ids.size(), counts)));
+                    .map(counts -> new Marked(applied.ids().size(), counts)));
   }
 
   /** How long a client waits before reconnecting, sent as the stream's {@code retry:} hint. */
   static final Duration RECONNECT = Duration.ofSeconds(3);
 
+  /** Events a connection may fall behind by before it is told to resume and closed. */
+  static final int BUFFER = 1_000;
+
+  /** Changes replayed to a resuming client; one further behind reloads its inbox instead. */
+  static final int REPLAY = 1_000;
+
+  /**
+   * The live stream. With {@code Last-Event-ID} (sent by browsers' {@code EventSource} on
+   * reconnect, or {@code ?lastEventId=} where a header cannot be set), everything after that event
+   * is read from the database first, in order, then the stream goes on live without repeating what
+   * was replayed. Each connection has a bounded buffer: a client that falls too far behind gets
+   * {@code event: resume} and is closed, and resumes from its last id.
+   */
   @GetMapping(path = "/api/notifications/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  Flux<ServerSentEvent<Object>> stream(HeraldPrincipal caller) {
-    Flux<ServerSentEvent<Object>> events =
-        broadcaster
-            .eventsFor(caller.tenantId(), caller.userId())
-            .map(e -> ServerSentEvent.builder(e.data()).id(e.id()).event(e.event()).build());
+  Flux<ServerSentEvent<Object>> stream(
+      HeraldPrincipal caller,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventHeader,
+      @RequestParam(name = "lastEventId", required = false) String lastEventParam) {
+    Long resumeAfter = sequence(lastEventHeader != null ? lastEventHeader : lastEventParam);
+    AtomicLong replayedUpTo = new AtomicLong(resumeAfter == null ? 0 : resumeAfter);
+    Flux<ServerSentEvent<Object>> replay =
+        resumeAfter == null
+            ? Flux.empty()
+            : inbox
+                .forgottenUpTo(caller.tenantId(), caller.userId())
+                .flatMap(
+                    forgotten ->
+                        forgotten > resumeAfter
+                            // What it missed is no longer kept: it reloads.
+                            ? Mono.just(Optional.<List<InboxRepository.Replayed>>empty())
+                            : inbox
+                                .changesAfter(
+                                    caller.tenantId(), caller.userId(), resumeAfter, REPLAY + 1)
+                                .collectList()
+                                .map(Optional::of))
+                .flatMapMany(
+                    kept -> {
+                      List<InboxRepository.Replayed> changes = kept.orElse(null);
+                      if (changes == null || changes.size() > REPLAY) {
+                        return Flux.just(
+                            ServerSentEvent.builder()
+                                .event("reset")
+                                .data(Map.of("reason", "too far behind; reload the inbox"))
+                                .build());
+                      }
+                      changes.forEach(c -> replayedUpTo.accumulateAndGet(c.seq(), Math::max));
+                      return Flux.fromIterable(changes).map(InboxController::sse);
+                    });
     Flux<ServerSentEvent<Object>> heartbeat =
         Flux.interval(HEARTBEAT)
             .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
     Flux<ServerSentEvent<Object>> hello =
         Flux.just(ServerSentEvent.builder().comment("connected").retry(RECONNECT).build());
-    // Subscribe to live events before greeting, so nothing published after the greeting is missed.
-    return Flux.merge(events, Flux.concat(hello, heartbeat));
+    Flux<ServerSentEvent<Object>> events =
+        Flux.defer(
+            () -> {
+              // This connection's own bounded queue, fed from the moment it opens: live events wait
+              // here while the replay is read and sent; those the replay covered are dropped by
+              // their number. A queue that overflows ends the stream with a resume event.
+              Sinks.Many<InboxBroadcaster.StreamEvent> queue =
+                  Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(BUFFER));
+              Disposable feed =
+                  broadcaster
+                      .eventsFor(caller.tenantId(), caller.userId())
+                      .subscribe(
+                          e -> {
+                            if (queue.tryEmitNext(e).isFailure()) {
+                              queue.tryEmitError(new IllegalStateException("fell behind"));
+                            }
+                          });
+              Flux<ServerSentEvent<Object>> live =
+                  queue
+                      .asFlux()
+                      .filter(e -> e.sequence() == null || e.sequence() > replayedUpTo.get())
+                      .map(InboxController::sse)
+                      .onErrorResume(
+                          e -> {
+                            behind.increment();
+                            return Mono.just(
+                                ServerSentEvent.builder()
+                                    .event("resume")
+                                    .data(
+                                        Map.of("reason", "this connection fell behind; reconnect"))
+                                    .build());
+                          });
+              return Flux.concat(hello, replay, live).doFinally(signal -> feed.dispose());
+            });
+    return Flux.merge(events, heartbeat).takeUntil(e -> "resume".equals(e.event()));
+  }
+
+  private static ServerSentEvent<Object> sse(InboxBroadcaster.StreamEvent e) {
+    return ServerSentEvent.builder(e.data())
+        .id(e.sequence() != null ? Long.toString(e.sequence()) : e.id())
+        .event(e.event())
+        .build();
+  }
+
+  private static ServerSentEvent<Object> sse(InboxRepository.Replayed c) {
+    if ("created".equals(c.kind())) {
+      return ServerSentEvent.<Object>builder(c.item())
+          .id(Long.toString(c.seq()))
+          .event("inbox-item")
+          .build();
+    }
+    return ServerSentEvent.<Object>builder(
+            new InboxBroadcaster.Change(c.itemIds(), c.at(), c.seenUpTo()))
+        .id(Long.toString(c.seq()))
+        .event("inbox-" + c.kind())
+        .build();
+  }
+
+  /** The sequence number in a {@code Last-Event-ID}; null when it is none (or from before them). */
+  private static Long sequence(String lastEventId) {
+    if (lastEventId == null || lastEventId.isBlank()) {
+      return null;
+    }
+    try {
+      long value = Long.parseLong(lastEventId.trim());
+      return value >= 0 ? value : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   private Mono<InboxItem> markOne(HeraldPrincipal caller, String id, InboxRepository.Mark mark) {
@@ -215,9 +342,9 @@ class InboxController {
             current ->
                 inbox
                     .mark(caller.tenantId(), caller.userId(), uuids(ids), mark, now)
-                    .collectList()
                     .flatMap(
-                        changed -> {
+                        applied -> {
+                          List<InboxItem> changed = applied.items();
                           Map<String, InboxItem> byId =
                               current.stream()
                                   .collect(Collectors.toMap(InboxItem::id, Function.identity()));
@@ -232,6 +359,7 @@ class InboxController {
                                   caller.userId(),
                                   mark,
                                   changed.stream().map(InboxItem::id).toList(),
+                                  applied.seq(),
                                   now)
                               .thenReturn(answer);
                         }));

@@ -47,7 +47,8 @@ class InboxEventsListener implements ConsumerSeekAware {
           e.getEventId(),
           e.getItemIds(),
           e.getOccurredAt(),
-          null);
+          null,
+          e.getSequence());
     } else if (value instanceof InboxItemsUnread e) {
       change(
           e.getTenantId(),
@@ -56,7 +57,8 @@ class InboxEventsListener implements ConsumerSeekAware {
           e.getEventId(),
           e.getItemIds(),
           e.getOccurredAt(),
-          null);
+          null,
+          e.getSequence());
     } else if (value instanceof InboxItemsSeen e) {
       change(
           e.getTenantId(),
@@ -65,7 +67,8 @@ class InboxEventsListener implements ConsumerSeekAware {
           e.getEventId(),
           e.getItemIds(),
           e.getOccurredAt(),
-          e.getSeenUpTo());
+          e.getSeenUpTo(),
+          e.getSequence());
     } else if (value instanceof InboxItemArchived e) {
       change(
           e.getTenantId(),
@@ -74,7 +77,8 @@ class InboxEventsListener implements ConsumerSeekAware {
           e.getEventId(),
           List.of(e.getItemId()),
           e.getOccurredAt(),
-          null);
+          null,
+          e.getSequence());
     } else if (value instanceof InboxItemUnarchived e) {
       change(
           e.getTenantId(),
@@ -83,7 +87,8 @@ class InboxEventsListener implements ConsumerSeekAware {
           e.getEventId(),
           List.of(e.getItemId()),
           e.getOccurredAt(),
-          null);
+          null,
+          e.getSequence());
     } else if (value instanceof InboxItemCreated created) {
       broadcaster.publish(
           created.getTenantId(),
@@ -96,7 +101,8 @@ class InboxEventsListener implements ConsumerSeekAware {
               created.getBody(),
               new HashMap<>(created.getData()),
               created.getCreatedAt(),
-              null));
+              null),
+          created.getSequence());
     }
   }
 
@@ -107,12 +113,16 @@ class InboxEventsListener implements ConsumerSeekAware {
       String eventId,
       List<String> itemIds,
       Instant at,
-      Instant seenUpTo) {
+      Instant seenUpTo,
+      Long sequence) {
     broadcaster.publish(
         tenantId,
         userId,
         new InboxBroadcaster.StreamEvent(
-            event, eventId, new InboxBroadcaster.Change(List.copyOf(itemIds), at, seenUpTo)));
+            event,
+            eventId,
+            sequence,
+            new InboxBroadcaster.Change(List.copyOf(itemIds), at, seenUpTo)));
   }
 
   @Override

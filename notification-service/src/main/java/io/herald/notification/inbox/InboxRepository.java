@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -31,17 +32,19 @@ public class InboxRepository {
 
   /** A change to the user's items: which column, to what. */
   enum Mark {
-    READ("read_at = :now", "read_at IS NULL"),
-    UNREAD("read_at = NULL", "read_at IS NOT NULL"),
-    ARCHIVE("archived_at = :now", "archived_at IS NULL"),
-    UNARCHIVE("archived_at = NULL", "archived_at IS NOT NULL");
+    READ("read_at = :now", "read_at IS NULL", "read"),
+    UNREAD("read_at = NULL", "read_at IS NOT NULL", "unread"),
+    ARCHIVE("archived_at = :now", "archived_at IS NULL", "archived"),
+    UNARCHIVE("archived_at = NULL", "archived_at IS NOT NULL", "unarchived");
 
     final String set;
     final String unless;
+    final String kind;
 
-    Mark(String set, String unless) {
+    Mark(String set, String unless, String kind) {
       this.set = set;
       this.unless = unless;
+      this.kind = kind;
     }
   }
 
@@ -127,57 +130,192 @@ public class InboxRepository {
         .all();
   }
 
-  /** Applies {@code mark} to those of the items it changes; returns them in their new state. */
-  Flux<InboxItem> mark(
-      String tenantId, String userId, Collection<UUID> ids, Mark mark, Instant now) {
-    DatabaseClient.GenericExecuteSpec spec =
-        db.sql(
-                "UPDATE inbox_items SET "
-                    + mark.set
-                    + " WHERE tenant_id = :tenant AND user_id = :user AND id = ANY(:ids) AND "
-                    + mark.unless
-                    + " RETURNING "
-                    + COLUMNS)
-            .bind("tenant", tenantId)
-            .bind("user", userId)
-            .bind("ids", ids.toArray(UUID[]::new));
-    if (mark.set.contains(":now")) {
-      spec = spec.bind("now", now.atOffset(ZoneOffset.UTC));
-    }
-    return spec.map(this::toItem).all();
+  /** What a change did: the items it changed (in their new state) and its sequence number. */
+  record Applied(List<InboxItem> items, long seq) {}
+
+  /** What a mark of all items did: the ids it changed and its sequence number. */
+  record AppliedIds(List<String> ids, long seq) {}
+
+  /**
+   * Takes the user's next sequence number, locking their sequence until the transaction ends, so
+   * that their changes become visible in number order.
+   */
+  private static final String NEXT_SEQ =
+      """
+      seq AS (
+        INSERT INTO inbox_sequences (tenant_id, user_id, last_seq) VALUES (:tenant, :user, 1)
+        ON CONFLICT (tenant_id, user_id) DO UPDATE SET last_seq = inbox_sequences.last_seq + 1
+        RETURNING last_seq)
+      """;
+
+  /** Records the change for streams that resume, when it changed anything. */
+  private static final String LOG =
+      """
+      logged AS (
+        INSERT INTO inbox_changes (tenant_id, user_id, seq, kind, item_ids, seen_up_to, at)
+        SELECT :tenant, :user, (SELECT last_seq FROM seq), :kind, array_agg(id), %s, :now
+          FROM changed HAVING count(*) > 0)
+      """;
+
+  /**
+   * Applies {@code mark} to those of the items it changes, in one statement that also takes the
+   * user's next sequence number and records the change; returns the changed items in their new
+   * state.
+   */
+  Mono<Applied> mark(String tenantId, String userId, Collection<UUID> ids, Mark mark, Instant now) {
+    String sql =
+        "WITH "
+            + NEXT_SEQ
+            + ", changed AS (UPDATE inbox_items SET "
+            + mark.set.replace(":now", "CAST(:now AS timestamptz)")
+            + " WHERE tenant_id = :tenant AND user_id = :user AND id = ANY(:ids) AND "
+            + mark.unless
+            + " RETURNING "
+            + COLUMNS
+            + "), "
+            + LOG.formatted("CAST(NULL AS timestamptz)")
+            + " SELECT changed.*, (SELECT last_seq FROM seq) AS change_seq FROM changed";
+    return db.sql(sql)
+        .bind("tenant", tenantId)
+        .bind("user", userId)
+        .bind("ids", ids.toArray(UUID[]::new))
+        .bind("now", now.atOffset(ZoneOffset.UTC))
+        .bind("kind", mark.kind)
+        .map(row -> new Object[] {toItem(row), row.get("change_seq", Long.class)})
+        .all()
+        .collectList()
+        .map(
+            rows ->
+                new Applied(
+                    rows.stream().map(r -> (InboxItem) r[0]).toList(),
+                    rows.isEmpty() ? 0 : (Long) rows.get(0)[1]));
   }
 
-  /** Marks every unread item in the inbox read (of {@code category}, if given); their ids. */
-  Flux<String> readAll(String tenantId, String userId, String category, Instant now) {
+  /** Marks every unread item in the inbox read (of {@code category}, if given). */
+  Mono<AppliedIds> readAll(String tenantId, String userId, String category, Instant now) {
+    String sql =
+        "WITH "
+            + NEXT_SEQ
+            + ", changed AS (UPDATE inbox_items SET read_at = :now WHERE tenant_id = :tenant"
+            + " AND user_id = :user AND read_at IS NULL AND archived_at IS NULL"
+            + (category == null ? "" : " AND category = :category")
+            + " RETURNING id), "
+            + LOG.formatted("CAST(NULL AS timestamptz)")
+            + " SELECT id, (SELECT last_seq FROM seq) AS change_seq FROM changed";
     DatabaseClient.GenericExecuteSpec spec =
-        db.sql(
-                "UPDATE inbox_items SET read_at = :now WHERE tenant_id = :tenant AND user_id = :user"
-                    + " AND read_at IS NULL AND archived_at IS NULL"
-                    + (category == null ? "" : " AND category = :category")
-                    + " RETURNING id")
+        db.sql(sql)
             .bind("tenant", tenantId)
             .bind("user", userId)
-            .bind("now", now.atOffset(ZoneOffset.UTC));
+            .bind("now", now.atOffset(ZoneOffset.UTC))
+            .bind("kind", Mark.READ.kind);
     if (category != null) {
       spec = spec.bind("category", category);
     }
-    return spec.map(row -> row.get("id", UUID.class).toString()).all();
+    return ids(spec);
   }
 
-  /** Marks every unseen item in the inbox created up to {@code now} seen; their ids. */
-  Flux<String> seenAll(String tenantId, String userId, Instant now) {
+  /** Marks every unseen item in the inbox created up to {@code now} seen. */
+  Mono<AppliedIds> seenAll(String tenantId, String userId, Instant now) {
+    String sql =
+        "WITH "
+            + NEXT_SEQ
+            + ", changed AS (UPDATE inbox_items SET seen_at = :now WHERE tenant_id = :tenant"
+            + " AND user_id = :user AND seen_at IS NULL AND archived_at IS NULL"
+            + " AND created_at <= :now RETURNING id), "
+            + LOG.formatted(":now")
+            + " SELECT id, (SELECT last_seq FROM seq) AS change_seq FROM changed";
+    return ids(
+        db.sql(sql)
+            .bind("tenant", tenantId)
+            .bind("user", userId)
+            .bind("now", now.atOffset(ZoneOffset.UTC))
+            .bind("kind", "seen"));
+  }
+
+  private Mono<AppliedIds> ids(DatabaseClient.GenericExecuteSpec spec) {
+    return spec.map(
+            row ->
+                new Object[] {
+                  row.get("id", UUID.class).toString(), row.get("change_seq", Long.class)
+                })
+        .all()
+        .collectList()
+        .map(
+            rows ->
+                new AppliedIds(
+                    rows.stream().map(r -> (String) r[0]).toList(),
+                    rows.isEmpty() ? 0 : (Long) rows.get(0)[1]));
+  }
+
+  /** One change of the user's inbox, as a stream that resumes replays it. */
+  record Replayed(
+      long seq, String kind, InboxItem item, List<String> itemIds, Instant at, Instant seenUpTo) {}
+
+  /**
+   * The user's changes after {@code afterSeq}, in sequence order, at most {@code limit}: created
+   * items (with their content) and the other changes.
+   */
+  Flux<Replayed> changesAfter(String tenantId, String userId, long afterSeq, int limit) {
     return db.sql(
-            """
-            UPDATE inbox_items SET seen_at = :now
-             WHERE tenant_id = :tenant AND user_id = :user AND seen_at IS NULL
-               AND archived_at IS NULL AND created_at <= :now
-            RETURNING id
-            """)
+            "SELECT seq, 'created' AS kind, "
+                + COLUMNS
+                + ", CAST(NULL AS uuid[]) AS item_ids, created_at AS at,"
+                + " CAST(NULL AS timestamptz) AS seen_up_to"
+                + " FROM inbox_items WHERE tenant_id = :tenant AND user_id = :user AND seq > :after"
+                + " UNION ALL"
+                + " SELECT seq, kind, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS jsonb), NULL, NULL,"
+                + " NULL, NULL, item_ids, at, seen_up_to"
+                + " FROM inbox_changes WHERE tenant_id = :tenant AND user_id = :user AND seq > :after"
+                + " ORDER BY seq LIMIT :limit")
         .bind("tenant", tenantId)
         .bind("user", userId)
-        .bind("now", now.atOffset(ZoneOffset.UTC))
-        .map(row -> row.get("id", UUID.class).toString())
+        .bind("after", afterSeq)
+        .bind("limit", limit)
+        .map(
+            row -> {
+              String kind = row.get("kind", String.class);
+              UUID[] itemIds = row.get("item_ids", UUID[].class);
+              return new Replayed(
+                  row.get("seq", Long.class),
+                  kind,
+                  "created".equals(kind) ? toItem(row) : null,
+                  itemIds == null
+                      ? List.of()
+                      : java.util.Arrays.stream(itemIds).map(UUID::toString).toList(),
+                  instant(row, "at"),
+                  instant(row, "seen_up_to"));
+            })
         .all();
+  }
+
+  /**
+   * Forgets changes older than {@code before}, and remembers per user up to which number, so that a
+   * stream resuming from before then is told to reload rather than miss them. One statement.
+   */
+  Mono<Long> forgetChanges(Instant before) {
+    return db.sql(
+            """
+            WITH gone AS (DELETE FROM inbox_changes WHERE at < :before
+                          RETURNING tenant_id, user_id, seq)
+            UPDATE inbox_sequences s SET forgotten_up_to = GREATEST(s.forgotten_up_to, g.up_to)
+              FROM (SELECT tenant_id, user_id, max(seq) AS up_to FROM gone
+                     GROUP BY tenant_id, user_id) g
+             WHERE s.tenant_id = g.tenant_id AND s.user_id = g.user_id
+            """)
+        .bind("before", before.atOffset(ZoneOffset.UTC))
+        .fetch()
+        .rowsUpdated();
+  }
+
+  /** Up to which number the user's changes were forgotten; 0 when none were. */
+  Mono<Long> forgottenUpTo(String tenantId, String userId) {
+    return db.sql(
+            "SELECT forgotten_up_to FROM inbox_sequences WHERE tenant_id = :tenant AND user_id = :user")
+        .bind("tenant", tenantId)
+        .bind("user", userId)
+        .map(row -> row.get("forgotten_up_to", Long.class))
+        .one()
+        .defaultIfEmpty(0L);
   }
 
   private InboxItem toItem(Readable row) {

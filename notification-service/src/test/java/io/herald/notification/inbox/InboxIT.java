@@ -38,6 +38,8 @@ import reactor.core.Disposable;
  */
 class InboxIT extends ApiIntegrationTest {
 
+  @org.springframework.beans.factory.annotation.Autowired private InboxRepository repository;
+
   @Test
   void shouldPageWithoutGapOrRepeatWhileItemsArrive() {
     Instant base = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
@@ -181,16 +183,121 @@ class InboxIT extends ApiIntegrationTest {
     }
   }
 
+  @Test
+  void shouldResumeAfterTheLastEventWithoutGapOrRepeat() throws Exception {
+    subscriber("alice", "{\"email\":\"alice@x.example\"}");
+    String alice = api.token(tenant, "alice");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/actuator/health/readiness", null).getStatusCode().value() == 200);
+    List<ServerSentEvent<Map<String, Object>>> first = new CopyOnWriteArrayList<>();
+    Disposable connection = stream(alice, null, first);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !first.isEmpty());
+    send(TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> events(first).size() == 1);
+    ServerSentEvent<Map<String, Object>> seen = events(first).get(0);
+    String firstItem = (String) seen.data().get("id");
+    long lastId = Long.parseLong(seen.id());
+    connection.dispose(); // the network drops
+
+    // While no client is connected: two items arrive, the first is read, and one item is stored
+    // whose live event never went out.
+    send(
+        TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)),
+        TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ids(api.get("/api/notifications", alice).getBody()).size() == 3);
+    post("/api/notifications/" + firstItem + "/read", alice, null);
+    String lost = UUID.randomUUID().toString();
+    PostgresTestDatabase.shared()
+        .column(
+            "WITH s AS (UPDATE inbox_sequences SET last_seq = last_seq + 1 WHERE tenant_id = '"
+                + tenant
+                + "' AND user_id = 'alice' RETURNING last_seq)"
+                + " INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category,"
+                + " title, body, created_at, seq) SELECT '"
+                + lost
+                + "', '"
+                + tenant
+                + "', 'alice', '"
+                + UUID.randomUUID()
+                + "', 'account', 'Lost', 'Its live event was lost', now(), last_seq FROM s"
+                + " RETURNING id");
+
+    List<ServerSentEvent<Map<String, Object>>> resumed = new CopyOnWriteArrayList<>();
+    connection = stream(alice, Long.toString(lastId), resumed);
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(resumed).size() == 4);
+      send(TestRequests.request(tenant, List.of("alice"), List.of(), List.of(Channel.IN_APP)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> events(resumed).size() == 5);
+
+      List<ServerSentEvent<Map<String, Object>>> got = events(resumed);
+      assertThat(got)
+          .extracting(ServerSentEvent::event)
+          .containsExactly("inbox-item", "inbox-item", "inbox-read", "inbox-item", "inbox-item");
+      assertThat(got.get(2).data()).containsEntry("itemIds", List.of(firstItem));
+      assertThat(got.get(3).data()).containsEntry("id", lost);
+      List<Long> numbers = got.stream().map(e -> Long.parseLong(e.id())).toList();
+      assertThat(numbers).isSorted().doesNotHaveDuplicates().allMatch(n -> n > lastId);
+      assertThat(
+              got.stream().filter(e -> "inbox-item".equals(e.event())).map(e -> e.data().get("id")))
+          .doesNotHaveDuplicates()
+          .doesNotContain(firstItem);
+      Thread.sleep(1_000); // nothing further arrives twice
+      assertThat(events(resumed)).hasSize(5);
+    } finally {
+      connection.dispose();
+    }
+  }
+
+  @Test
+  void shouldTellAClientToReloadWhenWhatItMissedIsNoLongerKept() {
+    String item = insert("alice", "account", Instant.now());
+    String alice = api.token(tenant, "alice");
+    post("/api/notifications/" + item + "/read", alice, null);
+    post("/api/notifications/" + item + "/unread", alice, null);
+    // A week later, the retention forgets those changes.
+    PostgresTestDatabase.shared()
+        .column(
+            "UPDATE inbox_changes SET at = now() - interval '8 days' WHERE tenant_id = '"
+                + tenant
+                + "' RETURNING seq");
+    repository.forgetChanges(Instant.now().minus(Duration.ofDays(7))).block(Duration.ofSeconds(10));
+    assertThat(
+            PostgresTestDatabase.shared()
+                .column("SELECT count(*) FROM inbox_changes WHERE tenant_id = '" + tenant + "'"))
+        .containsExactly("0");
+    List<ServerSentEvent<Map<String, Object>>> resumed = new CopyOnWriteArrayList<>();
+    Disposable connection = stream(alice, "1", resumed);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> events(resumed).size() == 1);
+      assertThat(events(resumed).get(0).event()).isEqualTo("reset");
+    } finally {
+      connection.dispose();
+    }
+  }
+
   private static List<ServerSentEvent<Map<String, Object>>> events(
       List<ServerSentEvent<Map<String, Object>>> received) {
     return received.stream().filter(e -> e.event() != null).toList();
   }
 
   private Disposable stream(String token, List<ServerSentEvent<Map<String, Object>>> sink) {
-    return WebClient.create("http://127.0.0.1:" + port)
-        .get()
-        .uri("/api/notifications/stream")
-        .header("Authorization", "Bearer " + token)
+    return stream(token, null, sink);
+  }
+
+  private Disposable stream(
+      String token, String lastEventId, List<ServerSentEvent<Map<String, Object>>> sink) {
+    WebClient.RequestHeadersSpec<?> request =
+        WebClient.create("http://127.0.0.1:" + port)
+            .get()
+            .uri("/api/notifications/stream")
+            .header("Authorization", "Bearer " + token);
+    if (lastEventId != null) {
+      request = request.header("Last-Event-ID", lastEventId);
+    }
+    return request
         .accept(MediaType.TEXT_EVENT_STREAM)
         .retrieve()
         .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {})
