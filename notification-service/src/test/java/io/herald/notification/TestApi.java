@@ -59,6 +59,7 @@ public final class TestApi {
             .header("Authorization", "Bearer " + token);
     WebClient.RequestHeadersSpec<?> spec =
         json == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(json);
-    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(10));
+    // Generous: the first record of a new schema version waits for the registry to register it.
+    return spec.exchangeToMono(r -> r.toEntity(JSON)).block(Duration.ofSeconds(30));
   }
 }
