@@ -56,11 +56,6 @@ public class InboxRepository {
     this.json = json;
   }
 
-  /** The user's items that are not archived, newest first. */
-  public Flux<InboxItem> list(String tenantId, String userId, int limit) {
-    return page(tenantId, userId, InboxFilter.of(null, false, null, null), null, limit);
-  }
-
   /** One page of the user's items, newest first, after {@code cursor} (null: from the newest). */
   Flux<InboxItem> page(
       String tenantId, String userId, InboxFilter filter, InboxCursor cursor, int limit) {
@@ -181,14 +176,10 @@ public class InboxRepository {
         .bind("ids", ids.toArray(UUID[]::new))
         .bind("now", now.atOffset(ZoneOffset.UTC))
         .bind("kind", mark.kind)
-        .map(row -> new Object[] {toItem(row), row.get("change_seq", Long.class)})
+        .map(row -> new Changed<>(toItem(row), row.get("change_seq", Long.class)))
         .all()
         .collectList()
-        .map(
-            rows ->
-                new Applied(
-                    rows.stream().map(r -> (InboxItem) r[0]).toList(),
-                    rows.isEmpty() ? 0 : (Long) rows.get(0)[1]));
+        .map(rows -> new Applied(values(rows), seq(rows)));
   }
 
   /** Marks every unread item in the inbox read (of {@code category}, if given). */
@@ -235,16 +226,23 @@ public class InboxRepository {
   private Mono<AppliedIds> ids(DatabaseClient.GenericExecuteSpec spec) {
     return spec.map(
             row ->
-                new Object[] {
-                  row.get("id", UUID.class).toString(), row.get("change_seq", Long.class)
-                })
+                new Changed<>(
+                    row.get("id", UUID.class).toString(), row.get("change_seq", Long.class)))
         .all()
         .collectList()
-        .map(
-            rows ->
-                new AppliedIds(
-                    rows.stream().map(r -> (String) r[0]).toList(),
-                    rows.isEmpty() ? 0 : (Long) rows.get(0)[1]));
+        .map(rows -> new AppliedIds(values(rows), seq(rows)));
+  }
+
+  /** A row a change statement returns: what changed, and the change's sequence number. */
+  private record Changed<T>(T value, long seq) {}
+
+  private static <T> List<T> values(List<Changed<T>> rows) {
+    return rows.stream().map(Changed::value).toList();
+  }
+
+  /** Every row of one statement carries the same number; 0 when nothing changed. */
+  private static long seq(List<? extends Changed<?>> rows) {
+    return rows.isEmpty() ? 0 : rows.get(0).seq();
   }
 
   /** One change of the user's inbox, as a stream that resumes replays it. */

@@ -167,23 +167,6 @@ public class ConnectionStore {
     }
   }
 
-  /** The refresh token of a connection, decrypted; null when it has none. */
-  public String refreshToken(Connection db, Key key) throws SQLException {
-    try (PreparedStatement select =
-        db.prepareStatement(
-            "select key_id, refresh_token from platform_connections where tenant_id = ? and connection_id = ?")) {
-      select.setString(1, key.tenantId());
-      select.setString(2, key.connectionId());
-      try (ResultSet rows = select.executeQuery()) {
-        if (!rows.next() || rows.getBytes(2) == null) {
-          return null;
-        }
-        return cipher.decrypt(
-            key.connectionId(), new TokenCipher.Sealed(rows.getString(1), rows.getBytes(2)));
-      }
-    }
-  }
-
   public void markStatus(Connection db, Key key, String status) throws SQLException {
     try (PreparedStatement update =
         db.prepareStatement(

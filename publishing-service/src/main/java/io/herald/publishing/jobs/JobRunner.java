@@ -52,6 +52,7 @@ public class JobRunner extends PollingLoop {
   // Looked up once per platform and outcome, not once per attempt.
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> lookups = new ConcurrentHashMap<>();
   private final Semaphore inFlight;
 
   /** How far the platform's clock may be from ours when looking for an earlier attempt's post. */
@@ -264,8 +265,8 @@ public class JobRunner extends PollingLoop {
   }
 
   private Counter recoveries(String platform, String result) {
-    return attempts.computeIfAbsent(
-        "lookup/" + platform + "/" + result,
+    return lookups.computeIfAbsent(
+        platform + "/" + result,
         key ->
             meters.counter(
                 "herald.publishing.recovery.lookups", "platform", platform, "result", result));

@@ -62,7 +62,7 @@ abstract class HttpPlatformClient implements PlatformClient {
   }
 
   /** The account's posts could not be read; the job tries again rather than post on a guess. */
-  static PublishOutcome lookupFailed(String why, java.time.Duration retryAfter, int status) {
+  static PublishOutcome lookupFailed(String why, Duration retryAfter, int status) {
     return new PublishOutcome.Transient(
         "LOOKUP_FAILED",
         "could not read the account's posts to check for an earlier attempt's: " + why,
