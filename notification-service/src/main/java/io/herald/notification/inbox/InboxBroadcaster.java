@@ -1,14 +1,21 @@
 package io.herald.notification.inbox;
 
-import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 /**
  * Hands inbox events to the SSE streams open on this instance. Events reach it from the {@code
- * notification.inbox.v1} topic, so every instance sees every change whichever instance made it. A
- * slow subscriber loses events rather than holding up the others; the inbox list still has them.
+ * notification.inbox.v1} topic, so every instance sees every change whichever instance made it.
+ *
+ * <p>Streams are registered by tenant and user: an event costs a map lookup and one call per stream
+ * of its user, however many streams the instance holds. Each stream's listener only offers the
+ * event to that stream's own bounded queue, so a slow client never holds up the others.
  */
 @Component
 public class InboxBroadcaster {
@@ -30,31 +37,52 @@ public class InboxBroadcaster {
    *
    * @param seenUpTo for {@code inbox-seen}: every item created up to then is seen
    */
-  public record Change(
-      java.util.List<String> itemIds, java.time.Instant at, java.time.Instant seenUpTo) {}
+  public record Change(List<String> itemIds, java.time.Instant at, java.time.Instant seenUpTo) {}
 
-  private final Sinks.Many<Addressed> sink = Sinks.many().multicast().directBestEffort();
+  private final Map<Key, List<Consumer<StreamEvent>>> streams = new ConcurrentHashMap<>();
+  private final AtomicInteger open = new AtomicInteger();
 
   public void publish(String tenantId, String userId, InboxItem item, Long sequence) {
     publish(tenantId, userId, new StreamEvent("inbox-item", item.id(), sequence, item));
   }
 
   public void publish(String tenantId, String userId, StreamEvent event) {
-    sink.emitNext(
-        new Addressed(tenantId, userId, event),
-        Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+    List<Consumer<StreamEvent>> listeners = streams.get(new Key(tenantId, userId));
+    if (listeners != null) {
+      for (Consumer<StreamEvent> listener : listeners) {
+        listener.accept(event);
+      }
+    }
   }
 
-  /** The live events of one user of one tenant. */
+  /**
+   * The live events of one user of one tenant, from subscription on. The subscriber must not block:
+   * it is called on the thread that consumes the topic.
+   */
   public Flux<StreamEvent> eventsFor(String tenantId, String userId) {
-    return sink.asFlux()
-        .filter(a -> a.tenantId().equals(tenantId) && a.userId().equals(userId))
-        .map(Addressed::event);
+    Key key = new Key(tenantId, userId);
+    return Flux.create(
+        sink -> {
+          Consumer<StreamEvent> listener = sink::next;
+          streams.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(listener);
+          open.incrementAndGet();
+          sink.onDispose(
+              () -> {
+                open.decrementAndGet();
+                streams.computeIfPresent(
+                    key,
+                    (k, listeners) -> {
+                      listeners.remove(listener);
+                      return listeners.isEmpty() ? null : listeners;
+                    });
+              });
+        });
   }
 
+  /** Streams open on this instance. */
   public int subscriberCount() {
-    return sink.currentSubscriberCount();
+    return open.get();
   }
 
-  record Addressed(String tenantId, String userId, StreamEvent event) {}
+  private record Key(String tenantId, String userId) {}
 }

@@ -1,9 +1,13 @@
 package io.herald.notification.inbox;
 
 import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.security.StreamTickets;
 import io.herald.support.web.ApiException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +22,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -49,8 +57,10 @@ import reactor.core.publisher.Sinks;
  *   <li>{@code GET /api/notifications/stream}: server-sent events: {@code inbox-item} (a new item),
  *       {@code inbox-read}, {@code inbox-unread}, {@code inbox-seen}, {@code inbox-archived},
  *       {@code inbox-unarchived} ({@code {"itemIds", "at", "seenUpTo"}}, from whichever instance
- *       the change was made on), a {@code retry:} hint of 3 s, and a comment heartbeat every 15 s
- *       so idle connections survive proxies.
+ *       the change was made on), {@code inbox-counts} (the counts, at connect and after changes; no
+ *       id), a {@code retry:} hint of 3 s, and a comment heartbeat every 15 s so idle connections
+ *       survive proxies. Browsers, whose {@code EventSource} cannot send a bearer token, pass
+ *       {@code ?ticket=} from {@code POST /api/notifications/stream/tickets}.
  * </ul>
  *
  * Every mark is idempotent (marking a read item read changes nothing and publishes nothing) and is
@@ -69,16 +79,25 @@ class InboxController {
   private final Clock clock = Clock.systemUTC();
 
   private final Counter behind;
+  private final int buffer;
+  private final StreamTickets tickets;
 
   InboxController(
       InboxRepository inbox,
       InboxBroadcaster broadcaster,
       InboxChanges changes,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      StreamTickets tickets,
+      @Value("${herald.inbox.stream-buffer:1000}") int buffer) {
     this.inbox = inbox;
+    this.tickets = tickets;
     this.broadcaster = broadcaster;
     this.changes = changes;
+    this.buffer = buffer;
     this.behind = meters.counter("herald.notification.inbox.streams.behind");
+    Gauge.builder("herald.notification.inbox.streams.open", broadcaster::subscriberCount)
+        .description("SSE inbox streams open on this instance")
+        .register(meters);
   }
 
   @GetMapping(path = "/api/notifications", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -202,9 +221,6 @@ class InboxController {
   /** How long a client waits before reconnecting, sent as the stream's {@code retry:} hint. */
   static final Duration RECONNECT = Duration.ofSeconds(3);
 
-  /** Events a connection may fall behind by before it is told to resume and closed. */
-  static final int BUFFER = 1_000;
-
   /** Changes replayed to a resuming client; one further behind reloads its inbox instead. */
   static final int REPLAY = 1_000;
 
@@ -262,7 +278,7 @@ class InboxController {
               // here while the replay is read and sent; those the replay covered are dropped by
               // their number. A queue that overflows ends the stream with a resume event.
               Sinks.Many<InboxBroadcaster.StreamEvent> queue =
-                  Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(BUFFER));
+                  Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(buffer));
               Disposable feed =
                   broadcaster
                       .eventsFor(caller.tenantId(), caller.userId())
@@ -287,9 +303,55 @@ class InboxController {
                                         Map.of("reason", "this connection fell behind; reconnect"))
                                     .build());
                           });
-              return Flux.concat(hello, replay, live).doFinally(signal -> feed.dispose());
+              Flux<ServerSentEvent<Object>> ordered =
+                  Flux.concat(hello, replay, live)
+                      .doFinally(signal -> feed.dispose())
+                      .publish()
+                      .refCount(2);
+              return Flux.merge(ordered, counts(caller, ordered));
             });
     return Flux.merge(events, heartbeat).takeUntil(e -> "resume".equals(e.event()));
+  }
+
+  /**
+   * A stream ticket for a browser's {@code EventSource}: {@code {"ticket", "expiresAt", "url"}},
+   * where {@code url} opens the caller's stream. Each ticket opens streams until it expires (60 s
+   * by default); a page asks for a new one whenever it (re)connects by itself.
+   */
+  @PostMapping(
+      path = "/api/notifications/stream/tickets",
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, Object>> ticket(HeraldPrincipal caller) {
+    StreamTickets.Ticket ticket = tickets.issue(caller);
+    return ResponseEntity.status(HttpStatus.CREATED)
+        .cacheControl(CacheControl.noStore())
+        .body(
+            Map.of(
+                "ticket",
+                ticket.value(),
+                "expiresAt",
+                ticket.expiresAt(),
+                "url",
+                "/api/notifications/stream?ticket="
+                    + URLEncoder.encode(ticket.value(), StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * {@code inbox-counts} events: the counts once the replay is sent, then after every change. A
+   * burst of changes costs one query: while one is read, further changes fold into the next.
+   */
+  private Flux<ServerSentEvent<Object>> counts(
+      HeraldPrincipal caller, Flux<ServerSentEvent<Object>> stream) {
+    Flux<Boolean> triggers =
+        stream.filter(e -> e.event() == null || e.id() != null).map(e -> Boolean.TRUE);
+    return triggers
+        .onBackpressureLatest()
+        .concatMap(
+            trigger ->
+                inbox
+                    .counts(caller.tenantId(), caller.userId())
+                    .map(c -> ServerSentEvent.<Object>builder(c).event("inbox-counts").build()),
+            1);
   }
 
   private static ServerSentEvent<Object> sse(InboxBroadcaster.StreamEvent e) {

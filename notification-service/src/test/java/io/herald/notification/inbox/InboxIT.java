@@ -23,12 +23,9 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 
 /**
@@ -164,7 +161,7 @@ class InboxIT extends ApiIntegrationTest {
         .until(() -> api.get("/actuator/health/readiness", null).getStatusCode().value() == 200);
     List<Disposable> streams = List.of(stream(alice, mine), stream(api.token(tenant, "bob"), bobs));
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> mine.size() + bobs.size() == 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !mine.isEmpty() && !bobs.isEmpty());
       assertThat(mine.get(0).comment()).isEqualTo("connected");
       assertThat(mine.get(0).retry()).isEqualTo(Duration.ofSeconds(3));
 
@@ -280,28 +277,16 @@ class InboxIT extends ApiIntegrationTest {
 
   private static List<ServerSentEvent<Map<String, Object>>> events(
       List<ServerSentEvent<Map<String, Object>>> received) {
-    return received.stream().filter(e -> e.event() != null).toList();
+    return TestStreams.changes(received);
   }
 
   private Disposable stream(String token, List<ServerSentEvent<Map<String, Object>>> sink) {
-    return stream(token, null, sink);
+    return TestStreams.open(port, token, null, sink);
   }
 
   private Disposable stream(
       String token, String lastEventId, List<ServerSentEvent<Map<String, Object>>> sink) {
-    WebClient.RequestHeadersSpec<?> request =
-        WebClient.create("http://127.0.0.1:" + port)
-            .get()
-            .uri("/api/notifications/stream")
-            .header("Authorization", "Bearer " + token);
-    if (lastEventId != null) {
-      request = request.header("Last-Event-ID", lastEventId);
-    }
-    return request
-        .accept(MediaType.TEXT_EVENT_STREAM)
-        .retrieve()
-        .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {})
-        .subscribe(sink::add);
+    return TestStreams.open(port, token, lastEventId, sink);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.herald.support.security;
 
 import io.herald.support.web.Problems;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -11,15 +12,24 @@ import reactor.core.publisher.Mono;
 /**
  * Requires a valid bearer token on every {@code /api/} request and stores the caller as the {@link
  * HeraldPrincipal#ATTRIBUTE} attribute. Actuator endpoints stay open for probes.
+ *
+ * <p>A {@code GET} of a stream path ({@link #STREAM_PATHS}) without an {@code Authorization} header
+ * may carry a {@link StreamTickets stream ticket} as {@code ?ticket=} instead.
  */
 public class BearerTokenWebFilter implements WebFilter {
 
   private static final String PREFIX = "Bearer ";
 
-  private final TokenVerifier verifier;
+  /** The paths a stream ticket opens. */
+  public static final java.util.Set<String> STREAM_PATHS =
+      java.util.Set.of("/api/notifications/stream");
 
-  public BearerTokenWebFilter(TokenVerifier verifier) {
+  private final TokenVerifier verifier;
+  private final StreamTickets tickets;
+
+  public BearerTokenWebFilter(TokenVerifier verifier, StreamTickets tickets) {
     this.verifier = verifier;
+    this.tickets = tickets;
   }
 
   @Override
@@ -29,6 +39,19 @@ public class BearerTokenWebFilter implements WebFilter {
       return chain.filter(exchange);
     }
     String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    String ticket = exchange.getRequest().getQueryParams().getFirst("ticket");
+    if (header == null
+        && ticket != null
+        && tickets != null
+        && HttpMethod.GET.equals(exchange.getRequest().getMethod())
+        && STREAM_PATHS.contains(path)) {
+      try {
+        exchange.getAttributes().put(HeraldPrincipal.ATTRIBUTE, tickets.verify(ticket));
+      } catch (InvalidTokenException e) {
+        return unauthorized(exchange, e.getMessage());
+      }
+      return chain.filter(exchange);
+    }
     if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
       return unauthorized(exchange, "A bearer token is required (Authorization: Bearer <jwt>)");
     }

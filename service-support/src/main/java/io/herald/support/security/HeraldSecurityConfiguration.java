@@ -2,6 +2,7 @@ package io.herald.support.security;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -31,9 +32,16 @@ public class HeraldSecurityConfiguration {
   }
 
   @Bean
+  StreamTickets streamTickets(
+      @Value("${herald.security.jwt-secret:${HERALD_JWT_SECRET:}}") String secret,
+      @Value("${herald.security.stream-ticket-lifetime:60s}") Duration lifetime) {
+    return new StreamTickets(secret.getBytes(StandardCharsets.UTF_8), lifetime, Clock.systemUTC());
+  }
+
+  @Bean
   @Order(Ordered.HIGHEST_PRECEDENCE + 10)
-  BearerTokenWebFilter bearerTokenWebFilter(TokenVerifier tokenVerifier) {
-    return new BearerTokenWebFilter(tokenVerifier);
+  BearerTokenWebFilter bearerTokenWebFilter(TokenVerifier tokenVerifier, StreamTickets tickets) {
+    return new BearerTokenWebFilter(tokenVerifier, tickets);
   }
 
   @Bean
