@@ -37,7 +37,18 @@ public final class ServiceProcess {
       Map<String, String> env,
       Path log)
       throws IOException {
-    int port = FreePorts.next();
+    return start(FreePorts.next(), jar, jvmOptions, arguments, env, log);
+  }
+
+  /** Starts the service on {@code port} (e.g. from {@link FreePorts#next()}). */
+  public static Process start(
+      int port,
+      String jar,
+      List<String> jvmOptions,
+      List<String> arguments,
+      Map<String, String> env,
+      Path log)
+      throws IOException {
     Files.createDirectories(log.toAbsolutePath().getParent());
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
