@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
  * ./herald bench outage             1,000 push deliveries/s while FCM is down for 60 s
  * ./herald bench publishing 20000   publishing jobs/s, X simulator answering in 50 ms
  * ./herald bench publishing-scheduled 10000   jobs due in one second, two publishing instances
+ * ./herald bench inbox 10000000     inbox page and counts latency, N items over 10,000 users
  * ./herald whatsapp-statuses        play Meta: signed delivered and read webhooks for sent messages
  * </pre>
  *
@@ -51,6 +52,8 @@ public final class HeraldLocal {
           String[] rest = Arrays.copyOfRange(args, 1, args.length);
           if (rest.length > 0 && (rest[0].equals("worker") || rest[0].equals("outage"))) {
             WorkerBenchmark.run(home, rest);
+          } else if (rest.length > 0 && rest[0].equals("inbox")) {
+            InboxBenchmark.run(home, rest);
           } else if (rest.length > 0 && rest[0].startsWith("publishing")) {
             PublishingBenchmark.run(home, rest);
           } else {
@@ -63,7 +66,7 @@ public final class HeraldLocal {
           System.err.println(
               "usage: ./herald [run | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
                   + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
-                  + " | bench publishing|publishing-scheduled [N] [RUNS]"
+                  + " | bench publishing|publishing-scheduled [N] [RUNS] | bench inbox [ITEMS] [SAMPLES]"
                   + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
         }

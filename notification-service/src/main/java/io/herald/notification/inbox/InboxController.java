@@ -36,6 +36,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -276,18 +277,24 @@ class InboxController {
             () -> {
               // This connection's own bounded queue, fed from the moment it opens: live events wait
               // here while the replay is read and sent; those the replay covered are dropped by
-              // their number. A queue that overflows ends the stream with a resume event.
+              // their number. A queue that overflows is dropped at once and the stream ends with a
+              // resume event, which the client reads right after what its socket already holds.
+              ArrayBlockingQueue<InboxBroadcaster.StreamEvent> pending =
+                  new ArrayBlockingQueue<>(buffer);
               Sinks.Many<InboxBroadcaster.StreamEvent> queue =
-                  Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(buffer));
-              Disposable feed =
+                  Sinks.many().unicast().onBackpressureBuffer(pending);
+              Disposable.Swap feed = Disposables.swap();
+              feed.update(
                   broadcaster
                       .eventsFor(caller.tenantId(), caller.userId())
                       .subscribe(
                           e -> {
                             if (queue.tryEmitNext(e).isFailure()) {
+                              feed.dispose();
+                              pending.clear();
                               queue.tryEmitError(new IllegalStateException("fell behind"));
                             }
-                          });
+                          }));
               Flux<ServerSentEvent<Object>> live =
                   queue
                       .asFlux()

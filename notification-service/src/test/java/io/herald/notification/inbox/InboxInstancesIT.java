@@ -129,7 +129,15 @@ class InboxInstancesIT extends ApiIntegrationTest {
     int otherPort = FreePorts.next();
     other =
         ServiceProcess.start(
-            otherPort, "target/notification-service.jar", List.of("-Xmx384m"), List.of(), env, log);
+            otherPort,
+            "target/notification-service.jar",
+            List.of("-Xmx384m"),
+            // Its consumers are static members of the shared instance's groups: with a short
+            // session the shared instance takes their partitions back soon after it stops, so the
+            // tests that run next find every listener assigned.
+            List.of("--spring.kafka.consumer.properties.session.timeout.ms=6000"),
+            env,
+            log);
     return otherPort;
   }
 }
