@@ -252,9 +252,9 @@ class NotificationServiceIT {
     assertThat(
             PostgresTestDatabase.shared()
                 .count(
-                    "SELECT count(*) FROM delivery_outcomes WHERE tenant_id = '"
+                    "SELECT count(*) FROM delivery_activity WHERE tenant_id = '"
                         + tenant
-                        + "' AND outcome = 'SKIPPED' AND reason = 'no-contact'"))
+                        + "' AND status = 'SKIPPED' AND reason = 'no-contact'"))
         .as("zed has no e-mail and no device; 8 members have no device")
         .isEqualTo(10);
   }

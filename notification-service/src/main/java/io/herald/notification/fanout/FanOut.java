@@ -9,8 +9,8 @@ import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.events.v1.WebPushKeys;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
+import io.herald.notification.activity.ActivityStore;
 import io.herald.notification.fanout.FanOutStore.NewInboxItem;
-import io.herald.notification.fanout.FanOutStore.SkippedDelivery;
 import io.herald.notification.preferences.PreferenceReader;
 import io.herald.notification.preferences.PreferenceReader.Preferences;
 import io.herald.notification.subscribers.AudiencePages;
@@ -73,6 +73,7 @@ class FanOut {
   private final DataSource dataSource;
   private final AudienceRepository audience;
   private final FanOutStore store;
+  private final ActivityStore activity;
   private final FanOutKafka kafka;
   private final DeadLetters deadLetters;
   private final PreferenceReader preferences;
@@ -86,6 +87,7 @@ class FanOut {
       DataSource fanOutDataSource,
       AudienceRepository audience,
       FanOutStore store,
+      ActivityStore activity,
       FanOutKafka kafka,
       DeadLetters deadLetters,
       PreferenceReader preferences,
@@ -96,6 +98,7 @@ class FanOut {
     this.dataSource = fanOutDataSource;
     this.audience = audience;
     this.store = store;
+    this.activity = activity;
     this.kafka = kafka;
     this.deadLetters = deadLetters;
     this.preferences = preferences;
@@ -145,6 +148,22 @@ class FanOut {
           .ifPresent(work::add);
     }
     try (Connection connection = dataSource.getConnection()) {
+      if (splitLargeAudiences) {
+        // Each request as its sender made it, once: its activity is looked up by its id.
+        activity.insertRequests(
+            connection,
+            work.stream()
+                .map(
+                    w ->
+                        new ActivityStore.Request(
+                            w.notification().tenantId(),
+                            w.notification().requestId(),
+                            w.notification().requestedBy(),
+                            w.notification().category(),
+                            w.notification().channels().stream().map(Channel::name).toList(),
+                            w.requestedAt()))
+                .toList());
+      }
       List<FanOutWork> inline =
           splitLargeAudiences ? splitLargeAudiences(connection, work, batch) : work;
       fanOut(connection, inline, batch);
@@ -226,16 +245,21 @@ class FanOut {
     }
     // Channel records are on their way while the inbox is written.
     batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
-    store.insertSkipped(connection, batch.skipped.values());
+    activity.insertEvents(connection, batch.activity());
   }
 
   /**
    * A notification, the slice of its audience handled here, the record that asked and its trace.
    *
    * @param createdBy the asking record as {@code topic/partition@offset}
+   * @param requestedAt when the asking record was produced
    */
   record FanOutWork(
-      Notification notification, AudienceSlice slice, String createdBy, TraceParent trace) {
+      Notification notification,
+      AudienceSlice slice,
+      String createdBy,
+      TraceParent trace,
+      java.time.Instant requestedAt) {
 
     FanOutWork(
         ConsumerRecord<String, Object> source, Notification notification, AudienceSlice slice) {
@@ -243,7 +267,8 @@ class FanOut {
           notification,
           slice,
           source.topic() + "/" + source.partition() + "@" + source.offset(),
-          TraceParent.of(source));
+          TraceParent.of(source),
+          java.time.Instant.ofEpochMilli(source.timestamp()));
     }
   }
 
@@ -252,7 +277,7 @@ class FanOut {
 
     final Map<UUID, NewInboxItem> inboxItems = new LinkedHashMap<>();
     final Map<UUID, TraceParent> inboxTraces = new HashMap<>();
-    final Map<UUID, SkippedDelivery> skipped = new LinkedHashMap<>();
+    final Map<String, ActivityStore.Event> events = new LinkedHashMap<>();
     final Set<UUID> handedOver = new HashSet<>();
     final List<CompletableFuture<?>> sends = new ArrayList<>();
     final Map<String, Integer> requested = new HashMap<>();
@@ -381,16 +406,17 @@ class FanOut {
     private void skip(
         Notification n, Recipient recipient, Channel channel, String outcome, String reason) {
       UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
-      skipped.putIfAbsent(
-          id,
-          new SkippedDelivery(
-              id,
+      record(
+          ActivityStore.Event.fanOut(
+              "fan-out:" + id,
               n.tenantId(),
               n.requestId(),
               recipient.userId(),
               channel.name(),
+              id.toString(),
               outcome,
-              reason));
+              reason,
+              clock.instant()));
       String counted = reason.startsWith("render-failed") ? "render-failed" : reason;
       skips.merge(List.of(channel.name(), outcome, counted), 1, Integer::sum);
     }
@@ -410,14 +436,20 @@ class FanOut {
         return; // the same request twice in one batch
       }
       Notification n = work.notification();
+      String eventId = DeliveryIds.eventId("delivery-requested", deliveryId);
+      record(
+          ActivityStore.Event.fanOut(
+              eventId,
+              n.tenantId(),
+              n.requestId(),
+              key,
+              channel.name(),
+              deliveryId.toString(),
+              "REQUESTED",
+              null,
+              clock.instant()));
       DeliveryEvents.stamp(
-          value,
-          DeliveryIds.eventId("delivery-requested", deliveryId),
-          n.tenantId(),
-          clock.instant(),
-          deliveryId.toString(),
-          n.requestId(),
-          key);
+          value, eventId, n.tenantId(), clock.instant(), deliveryId.toString(), n.requestId(), key);
       requested.merge(channel.name(), 1, Integer::sum);
       produce(work.trace(), topic, key, value);
     }
@@ -458,6 +490,33 @@ class FanOut {
       }
       meters.counter("herald.fanout.chunks").increment(count);
       log.info("Notification {} split into {} chunks", n.requestId(), count);
+    }
+
+    private void record(ActivityStore.Event event) {
+      events.putIfAbsent(event.eventId(), event);
+    }
+
+    /**
+     * The batch's activity: what the fan-out skipped and handed over, and each in-app delivery,
+     * delivered when its item is stored (with the event id of its {@code InboxItemCreated}).
+     */
+    List<ActivityStore.Event> activity() {
+      List<ActivityStore.Event> all = new ArrayList<>(events.values());
+      for (NewInboxItem item : inboxItems.values()) {
+        FanOutStore.Stored stored = announced.get(item.id());
+        all.add(
+            ActivityStore.Event.fanOut(
+                DeliveryIds.eventId("inbox-item-created", item.id()),
+                item.tenantId(),
+                item.notificationId(),
+                item.userId(),
+                Channel.IN_APP.name(),
+                item.id().toString(),
+                "DELIVERED",
+                null,
+                stored != null ? stored.createdAt() : clock.instant()));
+      }
+      return all;
     }
 
     void announce(FanOutStore.Announcements stored) {

@@ -31,8 +31,9 @@ class FanOutConfiguration {
     config.setUsername(environment.getProperty("spring.datasource.username"));
     config.setPassword(environment.getProperty("spring.datasource.password"));
     config.setAutoCommit(false);
-    // Two listeners (requests, chunks), each with its consumer threads, one connection apiece.
-    config.setMaximumPoolSize(2 * properties.concurrency() + 1);
+    // Four listeners (requests, chunks, contact points, delivery activity), each with its consumer
+    // threads, one connection apiece.
+    config.setMaximumPoolSize(4 * properties.concurrency() + 1);
     config.setMinimumIdle(1);
     return new HikariDataSource(config);
   }

@@ -16,8 +16,8 @@ import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The fan-out's writes: one multi-row statement per batch for inbox items and one for skipped
- * deliveries, whatever the batch's size.
+ * The fan-out's inbox writes: one multi-row statement per batch for inbox items (and one for their
+ * users' sequence numbers), whatever the batch's size.
  */
 class FanOutStore {
 
@@ -55,16 +55,6 @@ class FanOutStore {
       ON CONFLICT (tenant_id, user_id)
         DO UPDATE SET last_seq = inbox_sequences.last_seq + EXCLUDED.last_seq
       RETURNING tenant_id, user_id, last_seq
-      """;
-
-  private static final String INSERT_SKIPPED =
-      """
-      INSERT INTO delivery_outcomes (delivery_id, tenant_id, notification_id, user_id, channel,
-                                     outcome, reason)
-      SELECT delivery_id, tenant_id, notification_id, user_id, channel, outcome, reason
-        FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-             AS t(delivery_id, tenant_id, notification_id, user_id, channel, outcome, reason)
-      ON CONFLICT (delivery_id) DO NOTHING
       """;
 
   private final JsonMapper json;
@@ -176,34 +166,6 @@ class FanOutStore {
    */
   record Announcements(Map<UUID, Stored> items, int storedEarlier) {}
 
-  void insertSkipped(Connection connection, Collection<SkippedDelivery> skipped)
-      throws SQLException {
-    if (skipped.isEmpty()) {
-      return;
-    }
-    int size = skipped.size();
-    UUID[] ids = new UUID[size];
-    String[][] columns = new String[6][size];
-    int i = 0;
-    for (SkippedDelivery s : skipped) {
-      ids[i] = s.deliveryId();
-      columns[0][i] = s.tenantId();
-      columns[1][i] = s.notificationId();
-      columns[2][i] = s.userId();
-      columns[3][i] = s.channel();
-      columns[4][i] = s.outcome();
-      columns[5][i] = s.reason();
-      i++;
-    }
-    try (PreparedStatement statement = connection.prepareStatement(INSERT_SKIPPED)) {
-      statement.setArray(1, connection.createArrayOf("uuid", ids));
-      for (int c = 0; c < columns.length; c++) {
-        statement.setArray(2 + c, connection.createArrayOf("text", columns[c]));
-      }
-      statement.executeUpdate();
-    }
-  }
-
   /** An inbox item to store; its id is derived from tenant, notification and user. */
   record NewInboxItem(
       UUID id,
@@ -216,17 +178,4 @@ class FanOutStore {
       Map<String, String> data,
       String actionUrl,
       String createdBy) {}
-
-  /**
-   * A recipient and channel that get nothing: {@code SKIPPED} ({@code no-contact}, {@code
-   * opted-out}, {@code no-template}, ...) or {@code FAILED} ({@code render-failed: ...}), and why.
-   */
-  record SkippedDelivery(
-      UUID deliveryId,
-      String tenantId,
-      String notificationId,
-      String userId,
-      String channel,
-      String outcome,
-      String reason) {}
 }

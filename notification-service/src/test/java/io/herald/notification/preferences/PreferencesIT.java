@@ -64,8 +64,8 @@ class PreferencesIT extends ApiIntegrationTest {
     assertThat(
             PostgresTestDatabase.shared()
                 .column(
-                    "SELECT user_id || ':' || channel || ':' || reason FROM delivery_outcomes"
-                        + " WHERE notification_id = '"
+                    "SELECT user_id || ':' || channel || ':' || reason FROM delivery_activity"
+                        + " WHERE status = 'SKIPPED' AND notification_id = '"
                         + marketing.getRequestId()
                         + "'"))
         .containsExactlyInAnyOrder(

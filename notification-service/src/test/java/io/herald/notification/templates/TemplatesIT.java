@@ -217,7 +217,7 @@ class TemplatesIT extends ApiIntegrationTest {
   private List<String> outcomes(NotificationRequested request) {
     return PostgresTestDatabase.shared()
         .column(
-            "SELECT channel || ':' || outcome || ':' || reason FROM delivery_outcomes WHERE notification_id = '"
+            "SELECT channel || ':' || status || ':' || reason FROM delivery_activity WHERE reason IS NOT NULL AND notification_id = '"
                 + request.getRequestId()
                 + "'");
   }

@@ -1,0 +1,232 @@
+package io.herald.notification.activity;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads of delivery activity, each scoped to one tenant and one statement. A delivery's outcome is
+ * its furthest event: requested, then retrying, sent, delivered, read; skipped, failed and
+ * dead-lettered end it. An in-app delivery is read when its inbox item is.
+ */
+@Repository
+class ActivityRepository {
+
+  /** How far an event takes its delivery; the outcome is the event that took it furthest. */
+  private static final String RANK =
+      """
+      CASE WHEN a.status = 'REQUESTED' THEN 0
+           WHEN a.status = 'FAILED' AND NOT a.final THEN 1
+           WHEN a.status = 'SENT' THEN 2
+           WHEN a.status = 'DELIVERED' THEN 3
+           WHEN a.status = 'READ' THEN 4
+           ELSE 5 END""";
+
+  private static final String OUTCOME =
+      """
+      CASE WHEN a.channel = 'IN_APP' AND i.read_at IS NOT NULL THEN 'READ'
+           WHEN a.status = 'FAILED' AND NOT a.final THEN 'RETRYING'
+           ELSE a.status END""";
+
+  private static final String IN_APP_ITEM =
+      "LEFT JOIN inbox_items i ON a.channel = 'IN_APP' AND i.id = a.delivery_id::uuid";
+
+  private static final String EVENT_COLUMNS =
+      "a.seq, a.notification_id, a.user_id, a.channel, a.delivery_id, a.status, a.final,"
+          + " a.reason, a.provider, a.provider_message_id, a.attempt, a.occurred_at, i.read_at";
+
+  /** A request as its sender made it. */
+  record Request(
+      String requestId,
+      String requestedBy,
+      String category,
+      List<String> channels,
+      Instant requestedAt) {}
+
+  /** Deliveries of one channel that ended (so far) in one outcome, and their recipients. */
+  record OutcomeCount(String channel, String outcome, long deliveries) {}
+
+  /**
+   * One recorded event.
+   *
+   * @param readAt for an in-app delivery: when its item was read, null while it is not
+   */
+  record Event(
+      long seq,
+      String notificationId,
+      String userId,
+      String channel,
+      String deliveryId,
+      String status,
+      boolean finalFailure,
+      String reason,
+      String provider,
+      String providerMessageId,
+      Integer attempt,
+      Instant at,
+      Instant readAt) {}
+
+  private final DatabaseClient db;
+
+  ActivityRepository(DatabaseClient db) {
+    this.db = db;
+  }
+
+  Mono<Request> request(String tenantId, String requestId) {
+    return db.sql(
+            "SELECT request_id, requested_by, category, channels, requested_at"
+                + " FROM notification_requests WHERE tenant_id = :tenant AND request_id = :request")
+        .bind("tenant", tenantId)
+        .bind("request", requestId)
+        .map(ActivityRepository::request)
+        .one();
+  }
+
+  /** Requests newest first, after {@code (afterTime, afterId)} when given; by one sender or all. */
+  Flux<Request> requests(
+      String tenantId, String sender, Instant afterTime, String afterId, int limit) {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT request_id, requested_by, category, channels, requested_at"
+                + " FROM notification_requests WHERE tenant_id = :tenant");
+    if (sender != null) {
+      sql.append(" AND requested_by = :sender");
+    }
+    if (afterTime != null) {
+      sql.append(" AND (requested_at, request_id) < (:afterTime, :afterId)");
+    }
+    sql.append(" ORDER BY requested_at DESC, request_id DESC LIMIT :limit");
+    DatabaseClient.GenericExecuteSpec spec =
+        db.sql(sql.toString()).bind("tenant", tenantId).bind("limit", limit);
+    if (sender != null) {
+      spec = spec.bind("sender", sender);
+    }
+    if (afterTime != null) {
+      spec =
+          spec.bind("afterTime", afterTime.atOffset(java.time.ZoneOffset.UTC))
+              .bind("afterId", afterId);
+    }
+    return spec.map(ActivityRepository::request).all();
+  }
+
+  /** Each delivery of the request counted once, by channel and outcome. */
+  Flux<OutcomeCount> outcomes(String tenantId, String requestId) {
+    return db.sql(
+            "SELECT channel, outcome, count(*) AS deliveries FROM ("
+                + " SELECT DISTINCT ON (a.delivery_id) a.channel, "
+                + OUTCOME
+                + " AS outcome FROM delivery_activity a "
+                + IN_APP_ITEM
+                + " WHERE a.tenant_id = :tenant AND a.notification_id = :request"
+                + " ORDER BY a.delivery_id, "
+                + RANK
+                + " DESC, a.occurred_at DESC) d GROUP BY channel, outcome"
+                + " ORDER BY channel, outcome")
+        .bind("tenant", tenantId)
+        .bind("request", requestId)
+        .map(
+            row ->
+                new OutcomeCount(
+                    row.get("channel", String.class),
+                    row.get("outcome", String.class),
+                    row.get("deliveries", Long.class)))
+        .all();
+  }
+
+  Mono<Long> recipients(String tenantId, String requestId) {
+    return db.sql(
+            "SELECT count(DISTINCT user_id) AS n FROM delivery_activity"
+                + " WHERE tenant_id = :tenant AND notification_id = :request")
+        .bind("tenant", tenantId)
+        .bind("request", requestId)
+        .map(row -> row.get("n", Long.class))
+        .one();
+  }
+
+  /** The next recipients of the request by user id, after {@code afterUser} when given. */
+  Flux<String> recipientPage(String tenantId, String requestId, String afterUser, int limit) {
+    DatabaseClient.GenericExecuteSpec spec =
+        db.sql(
+                "SELECT DISTINCT user_id FROM delivery_activity"
+                    + " WHERE tenant_id = :tenant AND notification_id = :request"
+                    + (afterUser != null ? " AND user_id > :after" : "")
+                    + " ORDER BY user_id LIMIT :limit")
+            .bind("tenant", tenantId)
+            .bind("request", requestId)
+            .bind("limit", limit);
+    if (afterUser != null) {
+      spec = spec.bind("after", afterUser);
+    }
+    return spec.map(row -> row.get("user_id", String.class)).all();
+  }
+
+  /** Every event of the request for these recipients, by recipient, channel and delivery. */
+  Flux<Event> eventsOf(String tenantId, String requestId, List<String> users) {
+    return db.sql(
+            "SELECT "
+                + EVENT_COLUMNS
+                + " FROM delivery_activity a "
+                + IN_APP_ITEM
+                + " WHERE a.tenant_id = :tenant AND a.notification_id = :request"
+                + " AND a.user_id = ANY(:users)"
+                + " ORDER BY a.user_id, a.channel, a.delivery_id, a.occurred_at, a.seq")
+        .bind("tenant", tenantId)
+        .bind("request", requestId)
+        .bind("users", users.toArray(String[]::new))
+        .map(ActivityRepository::event)
+        .all();
+  }
+
+  /** A user's events across notifications, newest first, before {@code beforeSeq} when given. */
+  Flux<Event> eventsFor(String tenantId, String userId, Long beforeSeq, int limit) {
+    DatabaseClient.GenericExecuteSpec spec =
+        db.sql(
+                "SELECT "
+                    + EVENT_COLUMNS
+                    + " FROM delivery_activity a "
+                    + IN_APP_ITEM
+                    + " WHERE a.tenant_id = :tenant AND a.user_id = :user"
+                    + (beforeSeq != null ? " AND a.seq < :before" : "")
+                    + " ORDER BY a.seq DESC LIMIT :limit")
+            .bind("tenant", tenantId)
+            .bind("user", userId)
+            .bind("limit", limit);
+    if (beforeSeq != null) {
+      spec = spec.bind("before", beforeSeq);
+    }
+    return spec.map(ActivityRepository::event).all();
+  }
+
+  private static Request request(Readable row) {
+    return new Request(
+        row.get("request_id", String.class),
+        row.get("requested_by", String.class),
+        row.get("category", String.class),
+        Arrays.asList(row.get("channels", String[].class)),
+        row.get("requested_at", OffsetDateTime.class).toInstant());
+  }
+
+  private static Event event(Readable row) {
+    OffsetDateTime readAt = row.get("read_at", OffsetDateTime.class);
+    return new Event(
+        row.get("seq", Long.class),
+        row.get("notification_id", String.class),
+        row.get("user_id", String.class),
+        row.get("channel", String.class),
+        row.get("delivery_id", String.class),
+        row.get("status", String.class),
+        Boolean.TRUE.equals(row.get("final", Boolean.class)),
+        row.get("reason", String.class),
+        row.get("provider", String.class),
+        row.get("provider_message_id", String.class),
+        row.get("attempt", Integer.class),
+        row.get("occurred_at", OffsetDateTime.class).toInstant(),
+        readAt == null ? null : readAt.toInstant());
+  }
+}
