@@ -52,6 +52,8 @@ public final class HeraldLocal {
           String[] rest = Arrays.copyOfRange(args, 1, args.length);
           if (rest.length > 0 && (rest[0].equals("worker") || rest[0].equals("outage"))) {
             WorkerBenchmark.run(home, rest);
+          } else if (rest.length > 0 && rest[0].equals("sse")) {
+            SseBenchmark.run(home, rest);
           } else if (rest.length > 0 && rest[0].equals("inbox")) {
             InboxBenchmark.run(home, rest);
           } else if (rest.length > 0 && rest[0].startsWith("publishing")) {
@@ -67,6 +69,7 @@ public final class HeraldLocal {
               "usage: ./herald [run | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
                   + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
                   + " | bench publishing|publishing-scheduled [N] [RUNS] | bench inbox [ITEMS] [SAMPLES]"
+                  + " | bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS]"
                   + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
         }

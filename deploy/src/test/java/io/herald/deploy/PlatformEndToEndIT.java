@@ -195,6 +195,105 @@ class PlatformEndToEndIT {
                       "DeliveryDelivered:WHATSAPP",
                       "DeliveryRead:WHATSAPP"));
             });
+
+    // The sender follows it to each channel's outcome: the activity the workers reported.
+    String activity = "/api/notifications/requests/" + requestId + "/activity";
+    JsonNode followed =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> JSON.readTree(get(activity, token("acme", "alice"))).get("summary"),
+                summary -> summary != null && summary.get("pending").asInt() == 0);
+    assertThat(JSON.convertValue(followed.get("channels"), Map.class))
+        .isEqualTo(
+            Map.of(
+                "IN_APP", Map.of("DELIVERED", 1),
+                "EMAIL", Map.of("SENT", 1),
+                "WHATSAPP", Map.of("READ", 1),
+                "PUSH", Map.of("SENT", 2)));
+    assertThat(followed.get("recipients").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldShowTheInboxPageLiveAndCatchUpAfterANetworkDrop() throws Exception {
+    String user = "erin-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String admin = token("acme", "alice", List.of("admin"), List.of());
+    assertThat(call("PUT", "/api/subscribers/" + user, admin, "{}").statusCode()).isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> call("GET", "/api/subscribers/" + user, admin, null).statusCode() == 200);
+    String erin = token("acme", user);
+    // More than a page before the page opens: the rest comes on scrolling.
+    for (int i = 1; i <= 23; i++) {
+      sendTo(user, "Earlier " + i);
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> itemsOf(erin) == 23);
+
+    try (DroppableProxy proxy = DroppableProxy.to(platform.ports().gateway());
+        InboxPage page = InboxPage.open("http://127.0.0.1:" + proxy.port() + "/inbox/")) {
+      page.signIn(erin);
+      await().atMost(Duration.ofSeconds(30)).until(() -> "live".equals(page.status()));
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.titles().size() == 20);
+      assertThat(page.badge()).isEqualTo(23);
+      page.scrollToEnd();
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.titles().size() == 23);
+      assertThat(page.titles())
+          .containsExactlyInAnyOrderElementsOf(
+              java.util.stream.IntStream.rangeClosed(1, 23).mapToObj(i -> "Earlier " + i).toList());
+      double loadedAt = page.loadedAt();
+
+      // A notification sent through the API appears at the top, and the badge counts it.
+      sendTo(user, "Live one");
+      await().atMost(Duration.ofSeconds(30)).until(() -> page.titles().get(0).equals("Live one"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.badge() == 24);
+      page.toggleRead("Live one");
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.badge() == 23);
+      assertThat(page.unreadTitles()).doesNotContain("Live one");
+
+      // The network drops; what is sent meanwhile is stored, and shows after the reconnect.
+      proxy.drop();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !"live".equals(page.status()));
+      sendTo(user, "While away 1");
+      await().atMost(Duration.ofSeconds(30)).until(() -> itemsOf(erin) == 25);
+      sendTo(user, "While away 2");
+      await().atMost(Duration.ofSeconds(30)).until(() -> itemsOf(erin) == 26);
+      assertThat(page.titles()).doesNotContain("While away 1", "While away 2");
+      proxy.restore();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> page.titles().containsAll(List.of("While away 1", "While away 2")));
+      assertThat(page.titles())
+          .startsWith("While away 2", "While away 1", "Live one")
+          .hasSize(26)
+          .doesNotHaveDuplicates();
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.badge() == 25);
+      assertThat(page.status()).isEqualTo("live");
+      page.scrollToTop();
+      Path shot = page.screenshot(Path.of("target", "screenshots", "inbox-page.png"));
+      System.out.println("[PlatformEndToEndIT] inbox page screenshot: " + shot.toAbsolutePath());
+
+      page.readAll();
+      await().atMost(Duration.ofSeconds(10)).until(() -> page.badge() == 0);
+      assertThat(page.unreadTitles()).isEmpty();
+      page.archive("Live one");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !page.titles().contains("Live one"));
+      assertThat(page.loadedAt()).as("the page was never reloaded").isEqualTo(loadedAt);
+    }
+    assertThat(itemsOf(erin)).as("archived items leave the list").isEqualTo(25);
+  }
+
+  private static void sendTo(String user, String title) throws Exception {
+    sendAsAlice(
+        "{\"recipients\": {\"userIds\": [\""
+            + user
+            + "\"]}, \"channels\": [\"IN_APP\"], \"category\": \"account\", \"title\": \""
+            + title
+            + "\", \"body\": \"Sent by the inbox page test.\"}");
+  }
+
+  /** How many items the user's inbox lists (not archived). */
+  private static int itemsOf(String token) throws Exception {
+    return JSON.readTree(get("/api/notifications/counts", token)).get("total").asInt();
   }
 
   /** Accepted messages per provider, as the simulators counted them. */
