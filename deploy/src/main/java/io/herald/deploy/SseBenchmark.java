@@ -33,8 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code ./herald bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS]}: live inbox streams on the
@@ -53,8 +51,8 @@ import tools.jackson.databind.json.JsonMapper;
 final class SseBenchmark {
 
   private static final String TENANT = "bench-sse";
-  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Pattern TITLE = Pattern.compile("\"title\":\"sse-(\\d+)\"");
+  private static final Pattern CREATED = Pattern.compile("\"createdAt\":\"([^\"]+)\"");
 
   private SseBenchmark() {}
 
@@ -77,7 +75,12 @@ final class SseBenchmark {
     int maxSends = rate * seconds * runs + rate * 10;
     AtomicLongArray sentAt = new AtomicLongArray(maxSends);
     AtomicLongArray receivedAt = new AtomicLongArray(maxSends);
-    Streams streams = new Streams(ports.notification(), receivedAt);
+    // Wall-clock times, to split the latency at the moment the fan-out stored the item.
+    AtomicLongArray sentAtMillis = new AtomicLongArray(maxSends);
+    AtomicLongArray storedAtMillis = new AtomicLongArray(maxSends);
+    AtomicLongArray receivedAtMillis = new AtomicLongArray(maxSends);
+    Streams streams =
+        new Streams(ports.notification(), receivedAt, storedAtMillis, receivedAtMillis);
     long connectStart = System.nanoTime();
     for (int i = 0; i < connections; i++) {
       streams.open(
@@ -100,11 +103,19 @@ final class SseBenchmark {
         streams.connected(),
         (System.nanoTime() - connectStart) / 1e9,
         streams.failed(),
-        gauge(ports, "herald.notification.inbox.streams.open"));
+        gauge(ports, "herald_notification_inbox_streams_open"));
+    // Each stream is set up once its first counts arrived (read from the database at connect).
+    long settleStart = System.nanoTime();
+    while (streams.counted() < streams.connected()
+        && System.nanoTime() - settleStart < TimeUnit.MINUTES.toNanos(5)) {
+      streams.poll(50);
+    }
+    System.out.printf(
+        "[bench] %,d streams had their first counts %.1f s later%n",
+        streams.counted(), (System.nanoTime() - settleStart) / 1e9);
     Thread reader = new Thread(() -> streams.readUntilClosed(), "sse-reader");
     reader.setDaemon(true);
     reader.start();
-    Thread.sleep(2_000);
     Memory open = memory(pid, ports);
     System.out.printf("[bench] with %,d streams open: %s%n", streams.connected(), open);
 
@@ -121,12 +132,12 @@ final class SseBenchmark {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
     // Warm-up: 5 s at the rate, not counted.
-    send(http, gateway, sender, connections, rate, 5, next, sentAt, refused);
+    send(http, gateway, sender, connections, rate, 5, next, sentAt, sentAtMillis, refused);
     Thread.sleep(3_000);
     List<double[]> figures = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
       int first = next.get();
-      send(http, gateway, sender, connections, rate, seconds, next, sentAt, refused);
+      send(http, gateway, sender, connections, rate, seconds, next, sentAt, sentAtMillis, refused);
       int last = next.get();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (received(receivedAt, first, last) < last - first && System.nanoTime() < deadline) {
@@ -139,6 +150,16 @@ final class SseBenchmark {
         percentile(millis, 0.50), percentile(millis, 0.99), millis[millis.length - 1], missed
       };
       figures.add(result);
+      double[] toStore = split(sentAtMillis, storedAtMillis, first, last);
+      double[] toClient = split(storedAtMillis, receivedAtMillis, first, last);
+      System.out.printf(
+          "[bench] run %d split at the item's createdAt: POST -> stored p50 %.0f ms, p99 %.0f ms;"
+              + " stored -> SSE p50 %.0f ms, p99 %.0f ms%n",
+          run,
+          percentile(toStore, 0.50),
+          percentile(toStore, 0.99),
+          percentile(toClient, 0.50),
+          percentile(toClient, 0.99));
       System.out.printf(
           "[bench] run %d: %,d notifications at %d/s over %,d streams: POST -> SSE p50 %.1f ms,"
               + " p99 %.1f ms, max %.1f ms; %d not received within 15 s%n",
@@ -173,6 +194,7 @@ final class SseBenchmark {
       int seconds,
       AtomicInteger next,
       AtomicLongArray sentAt,
+      AtomicLongArray sentAtMillis,
       AtomicInteger refused)
       throws InterruptedException {
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -196,6 +218,7 @@ final class SseBenchmark {
                     .timeout(Duration.ofSeconds(10))
                     .POST(HttpRequest.BodyPublishers.ofString(body))
                     .build();
+            sentAtMillis.set(n, System.currentTimeMillis());
             sentAt.set(n, System.nanoTime());
             http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
                 .whenComplete(
@@ -237,6 +260,20 @@ final class SseBenchmark {
       }
     }
     return Arrays.copyOf(millis, n);
+  }
+
+  /** {@code to - from} in milliseconds where both are known, sorted. */
+  private static double[] split(AtomicLongArray from, AtomicLongArray to, int first, int last) {
+    double[] millis = new double[last - first];
+    int n = 0;
+    for (int i = first; i < last; i++) {
+      if (from.get(i) != 0 && to.get(i) != 0) {
+        millis[n++] = to.get(i) - from.get(i);
+      }
+    }
+    double[] known = Arrays.copyOf(millis, n);
+    Arrays.sort(known);
+    return known;
   }
 
   private static double percentile(double[] sorted, double p) {
@@ -291,8 +328,8 @@ final class SseBenchmark {
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start()
         .waitFor(60, TimeUnit.SECONDS);
-    double used = metric(ports, "jvm.memory.used", "area:heap");
-    double max = metric(ports, "jvm.memory.max", "area:heap");
+    double used = metric(ports, "jvm_memory_used_bytes", "area=\"heap\"");
+    double max = metric(ports, "jvm_memory_max_bytes", "area=\"heap\"");
     long rssKb = 0;
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
@@ -302,16 +339,19 @@ final class SseBenchmark {
     return new Memory((long) (used / 1_048_576), (long) (max / 1_048_576), rssKb / 1024);
   }
 
-  private static double metric(Ports ports, String name, String tag) throws Exception {
-    String body =
-        Http.get(
-            "http://127.0.0.1:"
-                + ports.notification()
-                + "/actuator/metrics/"
-                + name
-                + (tag == null ? "" : "?tag=" + tag));
-    JsonNode measurements = JSON.readTree(body).get("measurements");
-    return measurements.get(0).get("value").asDouble();
+  /**
+   * The sum of a metric's series on the instance's Prometheus endpoint, those whose labels include
+   * {@code label} when given (e.g. {@code area="heap"} sums the heap's pools).
+   */
+  private static double metric(Ports ports, String name, String label) throws Exception {
+    String body = Http.get("http://127.0.0.1:" + ports.notification() + "/actuator/prometheus");
+    double sum = 0;
+    for (String line : body.split("\n")) {
+      if (line.startsWith(name + "{") && (label == null || line.contains(label))) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
   }
 
   private static String gauge(Ports ports, String name) {
@@ -349,16 +389,26 @@ final class SseBenchmark {
     private final Selector selector;
     private final int port;
     private final AtomicLongArray receivedAt;
+    private final AtomicLongArray storedAtMillis;
+    private final AtomicLongArray receivedAtMillis;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
     private int opened;
     private int connected;
     private int failed;
+    private int counted;
     private volatile boolean closing;
 
-    Streams(int port, AtomicLongArray receivedAt) throws IOException {
+    Streams(
+        int port,
+        AtomicLongArray receivedAt,
+        AtomicLongArray storedAtMillis,
+        AtomicLongArray receivedAtMillis)
+        throws IOException {
       this.selector = Selector.open();
       this.port = port;
       this.receivedAt = receivedAt;
+      this.storedAtMillis = storedAtMillis;
+      this.receivedAtMillis = receivedAtMillis;
     }
 
     int opened() {
@@ -371,6 +421,10 @@ final class SseBenchmark {
 
     int failed() {
       return failed;
+    }
+
+    int counted() {
+      return counted;
     }
 
     void open(String token) throws IOException {
@@ -402,8 +456,12 @@ final class SseBenchmark {
     }
 
     void readUntilClosed() {
-      while (!closing) {
-        poll(100);
+      try {
+        while (!closing) {
+          poll(100);
+        }
+      } catch (java.nio.channels.ClosedSelectorException e) {
+        // closed at the end of the benchmark
       }
     }
 
@@ -432,9 +490,13 @@ final class SseBenchmark {
           buffer.get(bytes);
           long now = System.nanoTime();
           boolean wasConnected = stream.connected;
-          stream.feed(bytes, now, receivedAt);
+          boolean wasCounted = stream.counted;
+          stream.feed(bytes, now, this);
           if (!wasConnected && stream.connected) {
             connected++;
+          }
+          if (!wasCounted && stream.counted) {
+            counted++;
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -471,6 +533,7 @@ final class SseBenchmark {
 
     final ByteBuffer request;
     boolean connected;
+    boolean counted;
     private boolean inBody;
     private boolean chunked;
     private long chunkLeft = -1; // -1: a size line is next
@@ -481,7 +544,7 @@ final class SseBenchmark {
       this.request = request;
     }
 
-    void feed(byte[] bytes, long now, AtomicLongArray receivedAt) {
+    void feed(byte[] bytes, long now, Streams all) {
       int i = 0;
       while (i < bytes.length) {
         if (!inBody) {
@@ -506,7 +569,7 @@ final class SseBenchmark {
           continue;
         }
         if (!chunked) {
-          event(bytes, i, bytes.length - i, now, receivedAt);
+          event(bytes, i, bytes.length - i, now, all);
           return;
         }
         if (chunkLeft < 0) {
@@ -523,7 +586,7 @@ final class SseBenchmark {
           continue;
         }
         int take = (int) Math.min(chunkLeft, bytes.length - i);
-        event(bytes, i, take, now, receivedAt);
+        event(bytes, i, take, now, all);
         i += take;
         chunkLeft -= take;
         if (chunkLeft == 0) {
@@ -533,18 +596,29 @@ final class SseBenchmark {
     }
 
     /** Collects body bytes and takes each complete event (ending in a blank line). */
-    private void event(byte[] bytes, int from, int length, long now, AtomicLongArray receivedAt) {
+    private void event(byte[] bytes, int from, int length, long now, Streams all) {
       events.write(bytes, from, length);
       String text = events.toString(StandardCharsets.UTF_8);
       int end = text.lastIndexOf("\n\n");
       if (end < 0) {
         return;
       }
-      Matcher titles = TITLE.matcher(text.substring(0, end));
-      while (titles.find()) {
-        int n = Integer.parseInt(titles.group(1));
-        if (n < receivedAt.length()) {
-          receivedAt.compareAndSet(n, 0, now);
+      if (!counted && text.contains("event:inbox-counts")) {
+        counted = true;
+      }
+      long wall = System.currentTimeMillis();
+      for (String event : text.substring(0, end).split("\n\n")) {
+        Matcher title = TITLE.matcher(event);
+        if (!title.find()) {
+          continue;
+        }
+        int n = Integer.parseInt(title.group(1));
+        if (n < all.receivedAt.length() && all.receivedAt.compareAndSet(n, 0, now)) {
+          all.receivedAtMillis.set(n, wall);
+          Matcher created = CREATED.matcher(event);
+          if (created.find()) {
+            all.storedAtMillis.set(n, java.time.Instant.parse(created.group(1)).toEpochMilli());
+          }
         }
       }
       byte[] rest = text.substring(end + 2).getBytes(StandardCharsets.UTF_8);

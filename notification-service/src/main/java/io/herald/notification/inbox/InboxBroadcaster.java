@@ -7,7 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Flux;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 
 /**
  * Hands inbox events to the SSE streams open on this instance. Events reach it from the {@code
@@ -56,25 +57,24 @@ public class InboxBroadcaster {
   }
 
   /**
-   * The live events of one user of one tenant, from subscription on. The subscriber must not block:
-   * it is called on the thread that consumes the topic.
+   * Calls {@code listener} with each live event of one user of one tenant from now on, until the
+   * returned handle is disposed. The listener must not block: it is called on the thread that
+   * consumes the topic.
    */
-  public Flux<StreamEvent> eventsFor(String tenantId, String userId) {
+  public Disposable listen(String tenantId, String userId, Consumer<StreamEvent> listener) {
     Key key = new Key(tenantId, userId);
-    return Flux.create(
-        sink -> {
-          Consumer<StreamEvent> listener = sink::next;
-          streams.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(listener);
-          open.incrementAndGet();
-          sink.onDispose(
-              () -> {
-                open.decrementAndGet();
-                streams.computeIfPresent(
-                    key,
-                    (k, listeners) -> {
-                      listeners.remove(listener);
-                      return listeners.isEmpty() ? null : listeners;
-                    });
+    // A listener of its own, so that removing it never removes another stream's equal one.
+    Consumer<StreamEvent> registered = listener::accept;
+    streams.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(registered);
+    open.incrementAndGet();
+    return Disposables.composite(
+        () -> {
+          open.decrementAndGet();
+          streams.computeIfPresent(
+              key,
+              (k, listeners) -> {
+                listeners.remove(registered);
+                return listeners.isEmpty() ? null : listeners;
               });
         });
   }

@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.annotation.Value;
@@ -36,7 +34,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -83,6 +80,14 @@ class InboxController {
   private final int buffer;
   private final StreamTickets tickets;
 
+  /**
+   * One heartbeat timer for every stream of the instance; a stream whose client is not reading
+   * misses ticks rather than holding up the others.
+   */
+  private final Sinks.Many<Long> heartbeats = Sinks.many().multicast().directBestEffort();
+
+  private final Disposable heartbeatTimer;
+
   InboxController(
       InboxRepository inbox,
       InboxBroadcaster broadcaster,
@@ -99,6 +104,12 @@ class InboxController {
     Gauge.builder("herald.notification.inbox.streams.open", broadcaster::subscriberCount)
         .description("SSE inbox streams open on this instance")
         .register(meters);
+    this.heartbeatTimer = Flux.interval(HEARTBEAT, HEARTBEAT).subscribe(heartbeats::tryEmitNext);
+  }
+
+  @jakarta.annotation.PreDestroy
+  void stopHeartbeats() {
+    heartbeatTimer.dispose();
   }
 
   @GetMapping(path = "/api/notifications", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -222,6 +233,12 @@ class InboxController {
   /** How long a client waits before reconnecting, sent as the stream's {@code retry:} hint. */
   static final Duration RECONNECT = Duration.ofSeconds(3);
 
+  private static final ServerSentEvent<Object> KEEP_ALIVE =
+      ServerSentEvent.builder().comment("keep-alive").build();
+
+  private static final ServerSentEvent<Object> HELLO =
+      ServerSentEvent.builder().comment("connected").retry(RECONNECT).build();
+
   /** Changes replayed to a resuming client; one further behind reloads its inbox instead. */
   static final int REPLAY = 1_000;
 
@@ -238,10 +255,9 @@ class InboxController {
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventHeader,
       @RequestParam(name = "lastEventId", required = false) String lastEventParam) {
     Long resumeAfter = sequence(lastEventHeader != null ? lastEventHeader : lastEventParam);
-    AtomicLong replayedUpTo = new AtomicLong(resumeAfter == null ? 0 : resumeAfter);
-    Flux<ServerSentEvent<Object>> replay =
+    Mono<InboxStreamConnection.Replay> replay =
         resumeAfter == null
-            ? Flux.empty()
+            ? Mono.just(new InboxStreamConnection.Replay(List.of(), 0))
             : inbox
                 .forgottenUpTo(caller.tenantId(), caller.userId())
                 .flatMap(
@@ -254,70 +270,46 @@ class InboxController {
                                     caller.tenantId(), caller.userId(), resumeAfter, REPLAY + 1)
                                 .collectList()
                                 .map(Optional::of))
-                .flatMapMany(
+                .map(
                     kept -> {
                       List<InboxRepository.Replayed> changes = kept.orElse(null);
                       if (changes == null || changes.size() > REPLAY) {
-                        return Flux.just(
-                            ServerSentEvent.builder()
-                                .event("reset")
-                                .data(Map.of("reason", "too far behind; reload the inbox"))
-                                .build());
-                      }
-                      changes.forEach(c -> replayedUpTo.accumulateAndGet(c.seq(), Math::max));
-                      return Flux.fromIterable(changes).map(InboxController::sse);
-                    });
-    Flux<ServerSentEvent<Object>> heartbeat =
-        Flux.interval(HEARTBEAT)
-            .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
-    Flux<ServerSentEvent<Object>> hello =
-        Flux.just(ServerSentEvent.builder().comment("connected").retry(RECONNECT).build());
-    Flux<ServerSentEvent<Object>> events =
-        Flux.defer(
-            () -> {
-              // This connection's own bounded queue, fed from the moment it opens: live events wait
-              // here while the replay is read and sent; those the replay covered are dropped by
-              // their number. A queue that overflows is dropped at once and the stream ends with a
-              // resume event, which the client reads right after what its socket already holds.
-              ArrayBlockingQueue<InboxBroadcaster.StreamEvent> pending =
-                  new ArrayBlockingQueue<>(buffer);
-              Sinks.Many<InboxBroadcaster.StreamEvent> queue =
-                  Sinks.many().unicast().onBackpressureBuffer(pending);
-              Disposable.Swap feed = Disposables.swap();
-              feed.update(
-                  broadcaster
-                      .eventsFor(caller.tenantId(), caller.userId())
-                      .subscribe(
-                          e -> {
-                            if (queue.tryEmitNext(e).isFailure()) {
-                              feed.dispose();
-                              pending.clear();
-                              queue.tryEmitError(new IllegalStateException("fell behind"));
-                            }
-                          }));
-              Flux<ServerSentEvent<Object>> live =
-                  queue
-                      .asFlux()
-                      .filter(e -> e.sequence() == null || e.sequence() > replayedUpTo.get())
-                      .map(InboxController::sse)
-                      .onErrorResume(
-                          e -> {
-                            behind.increment();
-                            return Mono.just(
+                        return new InboxStreamConnection.Replay(
+                            List.of(
                                 ServerSentEvent.builder()
-                                    .event("resume")
-                                    .data(
-                                        Map.of("reason", "this connection fell behind; reconnect"))
-                                    .build());
-                          });
-              Flux<ServerSentEvent<Object>> ordered =
-                  Flux.concat(hello, replay, live)
-                      .doFinally(signal -> feed.dispose())
-                      .publish()
-                      .refCount(2);
-              return Flux.merge(ordered, counts(caller, ordered));
-            });
-    return Flux.merge(events, heartbeat).takeUntil(e -> "resume".equals(e.event()));
+                                    .event("reset")
+                                    .data(Map.of("reason", "too far behind; reload the inbox"))
+                                    .build()),
+                            resumeAfter);
+                      }
+                      long upTo =
+                          changes.stream()
+                              .mapToLong(InboxRepository.Replayed::seq)
+                              .max()
+                              .orElse(resumeAfter);
+                      return new InboxStreamConnection.Replay(
+                          changes.stream().map(InboxController::sse).toList(), upTo);
+                    });
+    return Flux.defer(
+        () ->
+            new InboxStreamConnection(
+                    buffer,
+                    () ->
+                        inbox
+                            .counts(caller.tenantId(), caller.userId())
+                            .map(
+                                c ->
+                                    ServerSentEvent.<Object>builder(c)
+                                        .event("inbox-counts")
+                                        .build()),
+                    InboxController::sse,
+                    behind::increment)
+                .open(
+                    HELLO,
+                    listener -> broadcaster.listen(caller.tenantId(), caller.userId(), listener),
+                    replay,
+                    heartbeats.asFlux(),
+                    KEEP_ALIVE));
   }
 
   /**
@@ -347,20 +339,6 @@ class InboxController {
    * {@code inbox-counts} events: the counts once the replay is sent, then after every change. A
    * burst of changes costs one query: while one is read, further changes fold into the next.
    */
-  private Flux<ServerSentEvent<Object>> counts(
-      HeraldPrincipal caller, Flux<ServerSentEvent<Object>> stream) {
-    Flux<Boolean> triggers =
-        stream.filter(e -> e.event() == null || e.id() != null).map(e -> Boolean.TRUE);
-    return triggers
-        .onBackpressureLatest()
-        .concatMap(
-            trigger ->
-                inbox
-                    .counts(caller.tenantId(), caller.userId())
-                    .map(c -> ServerSentEvent.<Object>builder(c).event("inbox-counts").build()),
-            1);
-  }
-
   private static ServerSentEvent<Object> sse(InboxBroadcaster.StreamEvent e) {
     return ServerSentEvent.builder(e.data())
         .id(e.sequence() != null ? Long.toString(e.sequence()) : e.id())
