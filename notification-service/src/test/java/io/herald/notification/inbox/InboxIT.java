@@ -368,24 +368,7 @@ class InboxIT extends ApiIntegrationTest {
 
   /** An item of this test's tenant, stored as the fan-out stores them. */
   private String insert(String user, String category, Instant at) {
-    String id = UUID.randomUUID().toString();
-    PostgresTestDatabase.shared()
-        .column(
-            "INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category, title,"
-                + " body, created_at) VALUES ('"
-                + id
-                + "', '"
-                + tenant
-                + "', '"
-                + user
-                + "', '"
-                + UUID.randomUUID()
-                + "', '"
-                + category
-                + "', 'Title', 'Body', '"
-                + at
-                + "') RETURNING id");
-    return id;
+    return TestInbox.insert(tenant, user, category, at);
   }
 
   private List<String> newestFirst(String user) {

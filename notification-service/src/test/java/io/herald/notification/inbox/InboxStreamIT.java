@@ -8,7 +8,6 @@ import io.herald.notification.ApiIntegrationTest;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.StreamTickets;
 import io.herald.support.testing.KafkaTestClients;
-import io.herald.support.testing.PostgresTestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -267,19 +266,6 @@ class InboxStreamIT extends ApiIntegrationTest {
   }
 
   private String insert(String user) {
-    String id = UUID.randomUUID().toString();
-    PostgresTestDatabase.shared()
-        .execute(
-            "INSERT INTO inbox_items (id, tenant_id, user_id, notification_id, category, title,"
-                + " body, created_at) VALUES ('"
-                + id
-                + "', '"
-                + tenant
-                + "', '"
-                + user
-                + "', '"
-                + UUID.randomUUID()
-                + "', 'account', 'Title', 'Body', now())");
-    return id;
+    return TestInbox.insert(tenant, user, "account", Instant.now());
   }
 }
