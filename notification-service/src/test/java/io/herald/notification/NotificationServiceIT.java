@@ -323,9 +323,13 @@ class NotificationServiceIT {
             stream(token("acme", "carol"), carol),
             stream(token("globex", "bob"), otherTenantBob));
     try {
+      // Each stream is registered once it has sent its first counts.
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> bob.size() + carol.size() + otherTenantBob.size() == 3);
+          .until(
+              () ->
+                  java.util.stream.Stream.of(bob, carol, otherTenantBob)
+                      .allMatch(s -> s.stream().anyMatch(e -> "inbox-counts".equals(e.event()))));
       NotificationRequested request =
           request("acme", List.of("bob"), List.of(), List.of(Channel.IN_APP));
 
