@@ -99,11 +99,18 @@ final class InboxPage implements AutoCloseable {
   }
 
   void toggleRead(String title) {
-    item(title).findElement(By.cssSelector(".toggle-read")).click();
+    click(item(title).findElement(By.cssSelector(".toggle-read")));
   }
 
   void archive(String title) {
-    item(title).findElement(By.cssSelector(".archive")).click();
+    click(item(title).findElement(By.cssSelector(".archive")));
+  }
+
+  /** Clicks as a user would: with the button scrolled to the middle, clear of the sticky header. */
+  private void click(WebElement button) {
+    ((JavascriptExecutor) driver)
+        .executeScript("arguments[0].scrollIntoView({block: 'center'})", button);
+    button.click();
   }
 
   void readAll() {
