@@ -9,7 +9,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -247,23 +246,15 @@ class ActivityController {
           deliveries.forEach(
               (id, timeline) -> {
                 List<Map<String, Object>> steps = new ArrayList<>();
-                ActivityRepository.Event furthest = null;
-                for (ActivityRepository.Event e : timeline) {
-                  steps.add(event(e));
-                  if (furthest == null || rank(e) >= rank(furthest)) {
-                    furthest = e;
-                  }
-                }
-                String outcome = outcome(Objects.requireNonNull(furthest));
+                timeline.forEach(e -> steps.add(event(e)));
                 Instant readAt = timeline.get(0).readAt();
                 if (readAt != null) {
                   steps.add(Map.of("status", "READ", "at", readAt.toString()));
-                  outcome = "READ";
                 }
                 Map<String, Object> delivery = new LinkedHashMap<>();
                 delivery.put("channel", timeline.get(0).channel());
                 delivery.put("deliveryId", id);
-                delivery.put("outcome", outcome);
+                delivery.put("outcome", timeline.get(0).outcome());
                 delivery.put("events", steps);
                 described.add(delivery);
               });
@@ -295,22 +286,6 @@ class ActivityController {
       step.put("attempt", e.attempt());
     }
     return step;
-  }
-
-  /** The repository's ranking of events, for one delivery's timeline. */
-  private static int rank(ActivityRepository.Event e) {
-    return switch (e.status()) {
-      case "REQUESTED" -> 0;
-      case "FAILED" -> e.finalFailure() ? 5 : 1;
-      case "SENT" -> 2;
-      case "DELIVERED" -> 3;
-      case "READ" -> 4;
-      default -> 5;
-    };
-  }
-
-  private static String outcome(ActivityRepository.Event e) {
-    return e.status().equals("FAILED") && !e.finalFailure() ? "RETRYING" : e.status();
   }
 
   private static int bounded(int limit) {

@@ -56,6 +56,7 @@ class ActivityRepository {
    * One recorded event.
    *
    * @param readAt for an in-app delivery: when its item was read, null while it is not
+   * @param outcome its delivery's outcome so far (only where the query reads it, else null)
    */
   record Event(
       long seq,
@@ -70,7 +71,8 @@ class ActivityRepository {
       String providerMessageId,
       Integer attempt,
       Instant at,
-      Instant readAt) {}
+      Instant readAt,
+      String outcome) {}
 
   private final DatabaseClient db;
 
@@ -166,11 +168,19 @@ class ActivityRepository {
     return spec.map(row -> row.get("user_id", String.class)).all();
   }
 
-  /** Every event of the request for these recipients, by recipient, channel and delivery. */
+  /**
+   * Every event of the request for these recipients, by recipient, channel and delivery, each with
+   * its delivery's outcome (ranked as in {@link #outcomes}).
+   */
   Flux<Event> eventsOf(String tenantId, String requestId, List<String> users) {
     return db.sql(
             "SELECT "
                 + EVENT_COLUMNS
+                + ", first_value("
+                + OUTCOME
+                + ") OVER (PARTITION BY a.delivery_id ORDER BY "
+                + RANK
+                + " DESC, a.occurred_at DESC) AS outcome"
                 + " FROM delivery_activity a "
                 + IN_APP_ITEM
                 + " WHERE a.tenant_id = :tenant AND a.notification_id = :request"
@@ -179,7 +189,7 @@ class ActivityRepository {
         .bind("tenant", tenantId)
         .bind("request", requestId)
         .bind("users", users.toArray(String[]::new))
-        .map(ActivityRepository::event)
+        .map(row -> event(row, true))
         .all();
   }
 
@@ -200,7 +210,7 @@ class ActivityRepository {
     if (beforeSeq != null) {
       spec = spec.bind("before", beforeSeq);
     }
-    return spec.map(ActivityRepository::event).all();
+    return spec.map(row -> event(row, false)).all();
   }
 
   private static Request request(Readable row) {
@@ -212,7 +222,7 @@ class ActivityRepository {
         row.get("requested_at", OffsetDateTime.class).toInstant());
   }
 
-  private static Event event(Readable row) {
+  private static Event event(Readable row, boolean withOutcome) {
     OffsetDateTime readAt = row.get("read_at", OffsetDateTime.class);
     return new Event(
         row.get("seq", Long.class),
@@ -227,6 +237,7 @@ class ActivityRepository {
         row.get("provider_message_id", String.class),
         row.get("attempt", Integer.class),
         row.get("occurred_at", OffsetDateTime.class).toInstant(),
-        readAt == null ? null : readAt.toInstant());
+        readAt == null ? null : readAt.toInstant(),
+        withOutcome ? row.get("outcome", String.class) : null);
   }
 }
