@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * ./herald run                      start the platform; Ctrl-C stops it
+ * ./herald run --tuned              the same with production JVM settings (for load tests)
  * ./herald token bob                a token for demo user bob of tenant acme (8 hours)
  * ./herald token dave --tenant globex --roles admin
  * ./herald token alice --roles author --brands shoes   a token for posts of brand shoes
@@ -40,7 +41,7 @@ public final class HeraldLocal {
     Path home = Path.of(System.getenv().getOrDefault("HERALD_HOME", ".herald"));
     try {
       switch (command) {
-        case "run" -> run(home);
+        case "run" -> run(home, tuned(Arrays.copyOfRange(args, 1, args.length)));
         case "token" -> System.out.println(token(home, Arrays.copyOfRange(args, 1, args.length)));
         case "latency" ->
             LatencyBenchmark.run(
@@ -66,10 +67,10 @@ public final class HeraldLocal {
             whatsAppStatuses(home, Arrays.copyOfRange(args, 1, args.length));
         default -> {
           System.err.println(
-              "usage: ./herald [run | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
+              "usage: ./herald [run [--tuned] | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
                   + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
                   + " | bench publishing|publishing-scheduled [N] [RUNS] | bench inbox [ITEMS] [SAMPLES]"
-                  + " | bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS]"
+                  + " | bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS] [WARMUP]"
                   + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
         }
@@ -83,9 +84,24 @@ public final class HeraldLocal {
     }
   }
 
-  private static void run(Path home) throws PlatformException {
+  /** {@code --tuned}, or {@code HERALD_TUNED=true} in the environment. */
+  private static boolean tuned(String[] args) {
+    for (String arg : args) {
+      if (!arg.equals("--tuned")) {
+        throw new IllegalArgumentException("unknown option of run: " + arg + " (--tuned)");
+      }
+    }
+    return args.length > 0 || "true".equalsIgnoreCase(System.getenv("HERALD_TUNED"));
+  }
+
+  private static void run(Path home, boolean tuned) throws PlatformException {
     Instant begin = Instant.now();
-    Platform platform = Platform.start(PlatformConfig.local(home));
+    PlatformConfig config = PlatformConfig.local(home);
+    if (tuned) {
+      Platform.log("Tuned: every service with the optimising compiler and its whole heap");
+      config = config.tuned();
+    }
+    Platform platform = Platform.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

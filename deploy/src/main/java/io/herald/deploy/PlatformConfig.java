@@ -1,48 +1,63 @@
 package io.herald.deploy;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * How to run the platform: where its state lives, its ports and the services' JVM options.
  *
+ * <p>Example: {@code Platform.start(PlatformConfig.local(Path.of(".herald")).tuned())}.
+ *
  * @param dataDir topics, databases, schemas, logs and the token secret
  * @param ports loopback ports
- * @param serviceJvmOptions options of each service JVM
+ * @param tuned production JVM settings for every service instead of the start-up-tuned defaults
  */
-public record PlatformConfig(Path dataDir, Ports ports, List<String> serviceJvmOptions) {
+public record PlatformConfig(Path dataDir, Ports ports, boolean tuned) {
 
-  /** Small heaps and quick start-up: six services share two cores. */
-  static final List<String> DEFAULT_SERVICE_JVM_OPTIONS =
-      List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+  /** The serial collector and small thread stacks: nine JVMs share two cores. */
+  private static final List<String> BASE_OPTIONS = List.of("-XX:+UseSerialGC", "-Xss512k");
 
   /**
-   * notification-service (the fan-out), publishing-service (the job runner) and the channel workers
-   * (every delivery) carry the hot paths: they get the optimising compiler, notification-service a
-   * larger heap too (it holds the live inbox streams: 10,000 of them take about 200 MB); the
-   * gateway starts faster with C1 only.
+   * The options of one service's JVM.
+   *
+   * <p>By default the platform is tuned for start-up: heaps start at 64 MB and grow, and the
+   * gateway runs with the quick compiler only (it starts sooner, and spends about twice the CPU per
+   * request once it is busy). notification-service (the fan-out), publishing-service (the job
+   * runner) and the channel workers (every delivery) carry the hot paths and always get the
+   * optimising compiler; notification-service gets a larger heap too (it holds the live inbox
+   * streams: 10,000 of them take about 200 MB).
+   *
+   * <p>Tuned ({@code ./herald run --tuned}), every service gets the optimising compiler and its
+   * whole heap from the start: no full collections while a heap grows under load. This is what load
+   * tests and benchmarks of the running platform use.
    */
   List<String> jvmOptionsOf(String service) {
-    if (service.equals("gateway-service")) {
-      return serviceJvmOptions;
+    String max = service.equals("notification-service") ? "512m" : "256m";
+    List<String> options = new ArrayList<>();
+    options.add("-Xms" + (tuned ? max : "64m"));
+    options.add("-Xmx" + max);
+    options.addAll(BASE_OPTIONS);
+    if (!tuned && service.equals("gateway-service")) {
+      options.add("-XX:TieredStopAtLevel=1");
     }
-    boolean fanOut = service.equals("notification-service");
-    return serviceJvmOptions.stream()
-        .filter(o -> !o.startsWith("-XX:TieredStopAtLevel"))
-        .map(o -> fanOut && o.startsWith("-Xmx") ? "-Xmx512m" : o)
-        .toList();
+    return List.copyOf(options);
   }
 
   public PlatformConfig {
     dataDir = dataDir.toAbsolutePath();
-    serviceJvmOptions = List.copyOf(serviceJvmOptions);
+  }
+
+  /** The same platform with production JVM settings (see {@link #jvmOptionsOf}). */
+  public PlatformConfig tuned() {
+    return new PlatformConfig(dataDir, ports, true);
   }
 
   public static PlatformConfig local(Path dataDir) {
-    return new PlatformConfig(dataDir, Ports.defaults(), DEFAULT_SERVICE_JVM_OPTIONS);
+    return new PlatformConfig(dataDir, Ports.defaults(), false);
   }
 
   public static PlatformConfig isolated(Path dataDir) {
-    return new PlatformConfig(dataDir, Ports.free(), DEFAULT_SERVICE_JVM_OPTIONS);
+    return new PlatformConfig(dataDir, Ports.free(), false);
   }
 }

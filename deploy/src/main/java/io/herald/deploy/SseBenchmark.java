@@ -35,15 +35,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ./herald bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS]}: live inbox streams on the
- * running local platform. Opens {@code CONNECTIONS} streams (10,000 by default), one per user of
- * the tenant {@code bench-sse}, straight to notification-service (the instance under test, as a
+ * {@code ./herald bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS] [WARMUP]}: live inbox streams on
+ * the running local platform. Opens {@code CONNECTIONS} streams (10,000 by default), one per user
+ * of the tenant {@code bench-sse}, straight to notification-service (the instance under test, as a
  * load balancer routes {@code /api/notifications/stream}), and reports that instance's heap and RSS
  * with all of them open. Then, {@code RUNS} times (3), sends {@code RATE} notifications a second
  * (500) for {@code SECONDS} (30) through the gateway, each to one user chosen round-robin, and
  * measures POST to SSE: from just before the POST is sent to the moment its {@code inbox-item}
  * event is read off that user's stream. Prints p50, p99 and max per run, and the streams that
- * missed an item.
+ * missed an item. Before the first run it warms up for {@code WARMUP} seconds (120), not counted,
+ * rising from a tenth of the rate to the rate: a just-started platform's JVMs are still compiling
+ * the path, and the full rate at once measures the compiler and the backlog it leaves.
  *
  * <p>The streams are read by one thread over non-blocking sockets (a few kilobytes per connection
  * on this side), so the client measures the server, not itself.
@@ -61,6 +63,7 @@ final class SseBenchmark {
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 500;
     int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 30;
     int runs = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+    int warmUp = args.length > 5 ? Integer.parseInt(args[5]) : 120;
     Ports ports = Ports.defaults();
     seedSubscribers(ports, connections);
     byte[] secret =
@@ -72,7 +75,7 @@ final class SseBenchmark {
     System.out.printf(
         "[bench] notification-service (pid %d, %s) before: %s%n", pid, jvmFlags(pid), idle);
 
-    int maxSends = rate * seconds * runs + rate * 10;
+    int maxSends = rate * seconds * runs + rate * (warmUp + 5);
     AtomicLongArray sentAt = new AtomicLongArray(maxSends);
     AtomicLongArray receivedAt = new AtomicLongArray(maxSends);
     // Wall-clock times, to split the latency at the moment the fan-out stored the item.
@@ -121,6 +124,8 @@ final class SseBenchmark {
 
     HttpClient http =
         HttpClient.newBuilder()
+            // Plain HTTP/1.1 with kept-alive connections: no h2c upgrade offered on each new one.
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .executor(
                 Executors.newFixedThreadPool(
@@ -138,13 +143,39 @@ final class SseBenchmark {
     String gateway = "http://127.0.0.1:" + ports.gateway();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
-    // Warm-up: 5 s at the rate, not counted.
-    send(http, gateway, sender, connections, rate, 5, next, sentAt, sentAtMillis, refused);
-    Thread.sleep(3_000);
+    // Warm-up at the rate, not counted; then the backlog it may have left drains.
+    AtomicInteger refusedInWarmUp = new AtomicInteger();
+    send(
+        http,
+        gateway,
+        sender,
+        connections,
+        rate,
+        warmUp,
+        true,
+        next,
+        sentAt,
+        sentAtMillis,
+        refusedInWarmUp);
+    Thread.sleep(5_000);
+    System.out.printf(
+        "[bench] warm-up: %,d notifications in %d s, %d POSTs refused%n",
+        next.get(), warmUp, refusedInWarmUp.get());
     List<double[]> figures = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
       int first = next.get();
-      send(http, gateway, sender, connections, rate, seconds, next, sentAt, sentAtMillis, refused);
+      send(
+          http,
+          gateway,
+          sender,
+          connections,
+          rate,
+          seconds,
+          false,
+          next,
+          sentAt,
+          sentAtMillis,
+          refused);
       int last = next.get();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (received(receivedAt, first, last) < last - first && System.nanoTime() < deadline) {
@@ -191,7 +222,10 @@ final class SseBenchmark {
     streams.close();
   }
 
-  /** Sends at {@code rate} a second for {@code seconds}, each to the next user in turn. */
+  /**
+   * Sends at {@code rate} a second for {@code seconds}, each to the next user in turn; with {@code
+   * rampUp}, from a tenth of the rate rising evenly to the rate.
+   */
   private static void send(
       HttpClient http,
       String gateway,
@@ -199,19 +233,23 @@ final class SseBenchmark {
       int users,
       int rate,
       int seconds,
+      boolean rampUp,
       AtomicInteger next,
       AtomicLongArray sentAt,
       AtomicLongArray sentAtMillis,
       AtomicInteger refused)
       throws InterruptedException {
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-    long total = (long) rate * seconds;
+    // A ramp goes from a tenth of the rate to the rate: what was sent by t is the integral.
+    long total = rampUp ? (long) (rate * seconds * 0.55) : (long) rate * seconds;
     AtomicInteger sent = new AtomicInteger();
     long start = System.nanoTime();
     ticker.scheduleAtFixedRate(
         () -> {
           // Every 10 ms, as many as are due by now: the rate holds whatever it divides into.
-          long due = Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L);
+          double t = (System.nanoTime() - start) / 1e9;
+          double dueNow = rampUp ? rate * (0.1 * t + 0.45 * t * t / seconds) : rate * t;
+          long due = Math.min(total, (long) dueNow);
           for (; sent.get() < due; sent.incrementAndGet()) {
             int n = next.getAndIncrement();
             String body =

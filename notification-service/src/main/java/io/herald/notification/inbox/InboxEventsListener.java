@@ -13,8 +13,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,6 +29,8 @@ import org.springframework.stereotype.Component;
 @Component
 class InboxEventsListener implements ConsumerSeekAware {
 
+  private static final LogAccessor LOG = new LogAccessor(InboxEventsListener.class);
+
   private final InboxBroadcaster broadcaster;
   private final AtomicBoolean assigned = new AtomicBoolean();
 
@@ -32,13 +38,32 @@ class InboxEventsListener implements ConsumerSeekAware {
     this.broadcaster = broadcaster;
   }
 
+  /**
+   * A poll's events, in order. A batch listener, so that an event costs the streams' own work and
+   * no per-record listener observation: this listener reads every inbox event of the tenant's users
+   * on every instance. A record that cannot be read stops the batch there; the error handler
+   * dead-letters it and the events after it are polled again.
+   */
   @KafkaListener(
       id = "inbox-stream",
       topics = "notification.inbox.v1",
       groupId = "notification-inbox-stream-${random.uuid}",
+      batch = "true",
       properties = "auto.offset.reset=latest")
-  void onInboxEvent(ConsumerRecord<String, Object> record) {
-    Object value = record.value();
+  void onInboxEvents(List<ConsumerRecord<String, Object>> records) {
+    for (int i = 0; i < records.size(); i++) {
+      ConsumerRecord<String, Object> record = records.get(i);
+      DeserializationException failure =
+          SerializationUtils.getExceptionFromHeader(
+              record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
+      if (failure != null) {
+        throw new BatchListenerFailedException(failure.getMessage(), failure, i);
+      }
+      onInboxEvent(record.value());
+    }
+  }
+
+  private void onInboxEvent(Object value) {
     if (value instanceof InboxItemsRead e) {
       change(
           e.getTenantId(),

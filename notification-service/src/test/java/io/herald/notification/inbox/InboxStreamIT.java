@@ -37,8 +37,9 @@ import reactor.core.Disposable;
 
 /**
  * The live stream beyond its events: counts as they change, stream tickets for browsers (and what
- * they must not open), and a client too slow to read that is told to resume while another
- * connection of the same user keeps up.
+ * they must not open), a client too slow to read that is told to resume while another connection of
+ * the same user keeps up, and an unreadable event that is dead-lettered without holding up the
+ * events after it.
  */
 class InboxStreamIT extends ApiIntegrationTest {
 
@@ -222,6 +223,73 @@ class InboxStreamIT extends ApiIntegrationTest {
     } finally {
       fastStream.dispose();
     }
+  }
+
+  @Test
+  void shouldDeadLetterAnUnreadableInboxEventAndStreamTheEventsAfterIt() {
+    String alice = api.token(tenant, "alice");
+    List<ServerSentEvent<Map<String, Object>>> received = new CopyOnWriteArrayList<>();
+    Disposable stream = TestStreams.open(port, alice, null, received);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !TestStreams.counts(received).isEmpty());
+      byte[] garbage = ("not avro " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+      String item = UUID.randomUUID().toString();
+      // Same key, so the same partition: the readable event waits behind the unreadable one.
+      try (KafkaProducer<String, byte[]> raw =
+              new KafkaProducer<>(
+                  Map.<String, Object>of("bootstrap.servers", broker.getBrokersAsString()),
+                  new org.apache.kafka.common.serialization.StringSerializer(),
+                  new org.apache.kafka.common.serialization.ByteArraySerializer());
+          KafkaProducer<String, Object> producer =
+              KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+        raw.send(new ProducerRecord<>("notification.inbox.v1", "alice", garbage));
+        raw.flush();
+        producer.send(
+            new ProducerRecord<>(
+                "notification.inbox.v1",
+                "alice",
+                InboxItemsRead.newBuilder()
+                    .setEventId(UUID.randomUUID().toString())
+                    .setTenantId(tenant)
+                    .setOccurredAt(Instant.now())
+                    .setUserId("alice")
+                    .setItemIds(List.of(item))
+                    .setSequence(1L)
+                    .build()));
+        producer.flush();
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  TestStreams.changes(received).stream()
+                      .anyMatch(e -> List.of(item).equals(e.data().get("itemIds"))));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          KafkaTestClients.readAll(
+                                  broker.getBrokersAsString(), "notification.inbox.v1-dlt")
+                              .stream()
+                              .filter(r -> java.util.Arrays.equals(r.value(), garbage)))
+                      .singleElement()
+                      .satisfies(
+                          r -> {
+                            assertThat(header(r, "kafka_dlt-original-topic"))
+                                .isEqualTo("notification.inbox.v1");
+                            assertThat(header(r, "kafka_dlt-exception-fqcn")).isNotBlank();
+                          }));
+    } finally {
+      stream.dispose();
+    }
+  }
+
+  private static String header(
+      org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record, String name) {
+    org.apache.kafka.common.header.Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /**
