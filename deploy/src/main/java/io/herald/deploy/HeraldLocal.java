@@ -99,7 +99,7 @@ public final class HeraldLocal {
     PlatformConfig config = PlatformConfig.local(home);
     if (tuned) {
       Platform.log("Tuned: every service with the optimising compiler and its whole heap");
-      config = config.tuned();
+      config = config.asTuned();
     }
     Platform platform = Platform.start(config);
     CountDownLatch stopped = new CountDownLatch(1);

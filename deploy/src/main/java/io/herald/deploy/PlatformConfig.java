@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * How to run the platform: where its state lives, its ports and the services' JVM options.
  *
- * <p>Example: {@code Platform.start(PlatformConfig.local(Path.of(".herald")).tuned())}.
+ * <p>Example: {@code Platform.start(PlatformConfig.local(Path.of(".herald")).asTuned())}.
  *
  * @param dataDir topics, databases, schemas, logs and the token secret
  * @param ports loopback ports
@@ -49,7 +49,7 @@ public record PlatformConfig(Path dataDir, Ports ports, boolean tuned) {
   }
 
   /** The same platform with production JVM settings (see {@link #jvmOptionsOf}). */
-  public PlatformConfig tuned() {
+  public PlatformConfig asTuned() {
     return new PlatformConfig(dataDir, ports, true);
   }
 

@@ -23,7 +23,7 @@ class PlatformConfigTest {
 
   @Test
   void shouldGiveEveryServiceTheOptimisingCompilerAndItsWholeHeapWhenTuned() {
-    PlatformConfig tuned = local.tuned();
+    PlatformConfig tuned = local.asTuned();
 
     assertThat(tuned.tuned()).isTrue();
     assertThat(tuned.ports()).isEqualTo(local.ports());
