@@ -69,6 +69,13 @@ import reactor.core.publisher.Sinks;
 class InboxController {
 
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+  /**
+   * Each stream beats on one of this many ticks of the heartbeat period, chosen at random when it
+   * opens, so that an instance's streams beat a few at a time rather than all at once.
+   */
+  private static final int HEARTBEAT_SLOTS = 15;
+
   static final int MAX_IDS = 1_000;
 
   private final InboxRepository inbox;
@@ -81,8 +88,8 @@ class InboxController {
   private final StreamTickets tickets;
 
   /**
-   * One heartbeat timer for every stream of the instance; a stream whose client is not reading
-   * misses ticks rather than holding up the others.
+   * One heartbeat timer for every stream of the instance, ticking {@link #HEARTBEAT_SLOTS} times a
+   * period; a stream whose client is not reading misses ticks rather than holding up the others.
    */
   private final Sinks.Many<Long> heartbeats = Sinks.many().multicast().directBestEffort();
 
@@ -104,7 +111,8 @@ class InboxController {
     Gauge.builder("herald.notification.inbox.streams.open", broadcaster::subscriberCount)
         .description("SSE inbox streams open on this instance")
         .register(meters);
-    this.heartbeatTimer = Flux.interval(HEARTBEAT, HEARTBEAT).subscribe(heartbeats::tryEmitNext);
+    Duration tick = HEARTBEAT.dividedBy(HEARTBEAT_SLOTS);
+    this.heartbeatTimer = Flux.interval(tick, tick).subscribe(heartbeats::tryEmitNext);
   }
 
   @jakarta.annotation.PreDestroy
@@ -294,22 +302,21 @@ class InboxController {
         () ->
             new InboxStreamConnection(
                     buffer,
-                    () ->
-                        inbox
-                            .counts(caller.tenantId(), caller.userId())
-                            .map(
-                                c ->
-                                    ServerSentEvent.<Object>builder(c)
-                                        .event("inbox-counts")
-                                        .build()),
+                    () -> inbox.countsAt(caller.tenantId(), caller.userId()),
                     InboxController::sse,
                     behind::increment)
                 .open(
                     HELLO,
                     listener -> broadcaster.listen(caller.tenantId(), caller.userId(), listener),
                     replay,
-                    heartbeats.asFlux(),
+                    heartbeatsOfOneSlot(),
                     KEEP_ALIVE));
+  }
+
+  /** Ticks once a heartbeat period, on a slot of its own (10,000 streams: ~670 beats a second). */
+  private Flux<Long> heartbeatsOfOneSlot() {
+    long slot = java.util.concurrent.ThreadLocalRandom.current().nextInt(HEARTBEAT_SLOTS);
+    return heartbeats.asFlux().filter(tick -> tick % HEARTBEAT_SLOTS == slot);
   }
 
   /**

@@ -28,7 +28,19 @@ public class InboxRepository {
       "id, notification_id, category, title, body, data, created_at, read_at, seen_at, archived_at";
 
   /** The user's item counts: unread and unseen (the badge) among the items not archived. */
-  public record Counts(long unread, long unseen, long total) {}
+  public record Counts(long unread, long unseen, long total) {
+
+    /** The counts once one more item is stored: a new item is unread, unseen and not archived. */
+    Counts withNewItem() {
+      return new Counts(unread + 1, unseen + 1, total + 1);
+    }
+  }
+
+  /**
+   * Counts as of a number of the user's sequence: they reflect every change up to {@code seq} and
+   * none after it (0 before the user's first change).
+   */
+  record CountsAt(Counts counts, long seq) {}
 
   /** A change to the user's items: which column, to what. */
   enum Mark {
@@ -108,6 +120,36 @@ public class InboxRepository {
                     row.get("unread", Long.class),
                     row.get("unseen", Long.class),
                     row.get("total", Long.class)))
+        .one();
+  }
+
+  /**
+   * The counts together with the last number of the user's sequence, read in one statement and so
+   * from one snapshot: a change takes its number in the transaction that makes it.
+   */
+  Mono<CountsAt> countsAt(String tenantId, String userId) {
+    return db.sql(
+            """
+            SELECT count(*) FILTER (WHERE read_at IS NULL) AS unread,
+                   count(*) FILTER (WHERE seen_at IS NULL) AS unseen,
+                   count(*) AS total,
+                   (SELECT last_seq FROM inbox_sequences
+                     WHERE tenant_id = :tenant AND user_id = :user) AS seq
+              FROM inbox_items
+             WHERE tenant_id = :tenant AND user_id = :user AND archived_at IS NULL
+            """)
+        .bind("tenant", tenantId)
+        .bind("user", userId)
+        .map(
+            row -> {
+              Long seq = row.get("seq", Long.class);
+              return new CountsAt(
+                  new Counts(
+                      row.get("unread", Long.class),
+                      row.get("unseen", Long.class),
+                      row.get("total", Long.class)),
+                  seq == null ? 0 : seq);
+            })
         .one();
   }
 

@@ -25,7 +25,10 @@ import reactor.util.concurrent.Queues;
  * read, they wait, and those the replay covered are dropped by their number. The queue is bounded:
  * when more than {@code buffer} events wait for a client that does not read, the stream stops
  * taking events, says {@code resume} after what it queued and ends. Counts are read again after
- * changes, one query at a time: changes that arrive while one runs are counted by the next.
+ * changes, one query at a time: changes that arrive while one runs are counted by the next. A new
+ * item whose number directly follows the counts last read or sent adds one to each of them without
+ * a query: nothing else can have changed in between, and a new item is unread, unseen and not
+ * archived.
  *
  * <p>Small on purpose (a queue that grows only while events wait, a few fields): an instance holds
  * tens of thousands of these.
@@ -51,7 +54,7 @@ final class InboxStreamConnection {
   private final AtomicInteger counts = new AtomicInteger();
 
   private final int buffer;
-  private final Supplier<Mono<ServerSentEvent<Object>>> readCounts;
+  private final Supplier<Mono<InboxRepository.CountsAt>> readCounts;
   private final Function<InboxBroadcaster.StreamEvent, ServerSentEvent<Object>> toSse;
   private final Runnable fellBehind;
 
@@ -60,9 +63,12 @@ final class InboxStreamConnection {
 
   private long replayedUpTo;
 
+  /** The counts last sent and the number of the user's sequence they reflect; null before. */
+  private InboxRepository.CountsAt countsSent;
+
   InboxStreamConnection(
       int buffer,
-      Supplier<Mono<ServerSentEvent<Object>>> readCounts,
+      Supplier<Mono<InboxRepository.CountsAt>> readCounts,
       Function<InboxBroadcaster.StreamEvent, ServerSentEvent<Object>> toSse,
       Runnable fellBehind) {
     this.buffer = buffer;
@@ -129,8 +135,41 @@ final class InboxStreamConnection {
     }
     if (!covered(e)) {
       emit(toSse.apply(e));
-      countsChanged();
+      if (!countedNewItem(e)) {
+        countsChanged();
+      }
     }
+  }
+
+  /**
+   * Sends the counts after a new item without a query when they are known exactly: no query runs
+   * and the item's number is the one after the counts last sent.
+   */
+  private boolean countedNewItem(InboxBroadcaster.StreamEvent e) {
+    synchronized (this) {
+      InboxRepository.CountsAt last = countsSent;
+      if (!"inbox-item".equals(e.event())
+          || e.sequence() == null
+          || last == null
+          || counts.get() != 0
+          || e.sequence() != last.seq() + 1) {
+        return false;
+      }
+      countsSent = new InboxRepository.CountsAt(last.counts().withNewItem(), e.sequence());
+      emit(countsEvent(countsSent.counts()));
+      return true;
+    }
+  }
+
+  private void countsArrived(InboxRepository.CountsAt read) {
+    synchronized (this) {
+      countsSent = read;
+      emit(countsEvent(read.counts()));
+    }
+  }
+
+  private static ServerSentEvent<Object> countsEvent(InboxRepository.Counts counts) {
+    return ServerSentEvent.<Object>builder(counts).event("inbox-counts").build();
   }
 
   private boolean covered(InboxBroadcaster.StreamEvent e) {
@@ -176,7 +215,7 @@ final class InboxStreamConnection {
         readCounts
             .get()
             .subscribe(
-                this::emit,
+                this::countsArrived,
                 error -> {
                   log.warn("reading a stream's counts failed: {}", error.toString());
                   countsRead();
