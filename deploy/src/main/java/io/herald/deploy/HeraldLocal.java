@@ -101,18 +101,22 @@ public final class HeraldLocal {
       Platform.log("Tuned: every service with the optimising compiler and its whole heap");
       config = config.asTuned();
     }
-    Platform platform = Platform.start(config);
+    Platform platform = Platform.prepare(config);
     CountDownLatch stopped = new CountDownLatch(1);
+    // Installed before anything starts: Ctrl-C or SIGTERM during start-up stops what has started.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  Platform.log("Stopping...");
-                  platform.close();
-                  Platform.log("Stopped.");
+                  if (!platform.isClosed()) {
+                    Platform.log("Stopping...");
+                    platform.close();
+                    Platform.log("Stopped.");
+                  }
                   stopped.countDown();
                 },
                 "herald-stop"));
+    platform.start();
     double seconds = Duration.between(begin, Instant.now()).toMillis() / 1000.0;
     System.out.println(banner(platform, seconds));
     try {

@@ -70,12 +70,27 @@ public final class Platform implements AutoCloseable {
   }
 
   public static Platform start(PlatformConfig config) {
-    Platform platform = new Platform(config, PlatformLayout.fromBuild());
+    return prepare(config).start();
+  }
+
+  /**
+   * A platform not started yet: a caller that must be able to stop it while it starts (a shutdown
+   * hook for Ctrl-C or SIGTERM) takes hold of it first, then calls {@link #start()}.
+   */
+  public static Platform prepare(PlatformConfig config) {
+    return new Platform(config, PlatformLayout.fromBuild());
+  }
+
+  /**
+   * Starts everything and returns once every service is ready. {@link #close()} from another thread
+   * meanwhile stops what was started so far, and nothing is started after it.
+   */
+  public Platform start() {
     try {
-      platform.startAll();
-      return platform;
+      startAll();
+      return this;
     } catch (RuntimeException e) {
-      platform.close();
+      close();
       throw e;
     }
   }
@@ -115,6 +130,7 @@ public final class Platform implements AutoCloseable {
     stopLeftovers(data);
     checkPortsFree();
     checkBuilt();
+    stageServiceJars(data.resolve("services"));
     jwtSecret = jwtSecret(data);
     credentials = ProviderCredentials.in(data, simulatorsBase());
 
@@ -336,6 +352,43 @@ public final class Platform implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies each service's jar into the data folder, where the service then runs from: a build while
+   * the platform runs (which rewrites {@code <module>/target/<module>.jar}) never changes a jar
+   * under a running JVM. A copy whose size and time match the build's is kept as it is.
+   */
+  private void stageServiceJars(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      for (String service : SERVICES) {
+        Path built = layout.serviceJar(service);
+        Path staged = dir.resolve(service + ".jar");
+        if (Files.exists(staged)
+            && Files.size(staged) == Files.size(built)
+            && Files.getLastModifiedTime(staged).equals(Files.getLastModifiedTime(built))) {
+          continue;
+        }
+        Path partial = dir.resolve(service + ".jar.partial");
+        Files.copy(
+            built,
+            partial,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.move(
+            partial,
+            staged,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the service jars into " + dir, e);
+    }
+  }
+
+  private Path stagedJar(String service) {
+    return config.dataDir().resolve("services").resolve(service + ".jar");
+  }
+
   private void checkBuilt() {
     List<String> missing = new ArrayList<>();
     for (String service : SERVICES) {
@@ -378,7 +431,7 @@ public final class Platform implements AutoCloseable {
 
   private void startPostgres(Path dir) {
     try {
-      postgres =
+      EmbeddedPostgres started =
           EmbeddedPostgres.builder()
               .setPort(ports().postgres())
               .setDataDirectory(dir)
@@ -392,6 +445,13 @@ public final class Platform implements AutoCloseable {
                   ProcessBuilder.Redirect.appendTo(
                       config.dataDir().resolve("logs/postgres.log").toFile()))
               .start();
+      synchronized (processes) {
+        if (closed) {
+          started.close();
+          throw new PlatformException("stopped while starting PostgreSQL");
+        }
+        postgres = started;
+      }
     } catch (IOException e) {
       throw new PlatformException("PostgreSQL did not start: " + e.getMessage(), e);
     }
@@ -684,7 +744,7 @@ public final class Platform implements AutoCloseable {
     command.add(java());
     command.addAll(config.jvmOptionsOf(service));
     command.add("-jar");
-    command.add(layout.serviceJar(service).toString());
+    command.add(stagedJar(service).toString());
     return launch(service, command, env);
   }
 
@@ -754,7 +814,14 @@ public final class Platform implements AutoCloseable {
   private ManagedProcess launch(
       String name, List<String> command, Map<String, String> env, Path workDir) {
     ManagedProcess process = ManagedProcess.start(name, command, env, workDir, logFile(name));
-    processes.add(process);
+    synchronized (processes) {
+      // close() sets closed before it takes its list: a process is either on it or stopped here.
+      if (closed) {
+        process.stop(Duration.ofSeconds(5));
+        throw new PlatformException("stopped while starting " + name);
+      }
+      processes.add(process);
+    }
     remember(process);
     return process;
   }
@@ -796,6 +863,11 @@ public final class Platform implements AutoCloseable {
         process.name() + " not ready after " + seconds + " s; see " + process.log());
   }
 
+  /** True once {@link #close()} was called (or a failed start closed it). */
+  public boolean isClosed() {
+    return closed;
+  }
+
   /** Stops services first, then the infrastructure they use; safe to call twice. */
   @Override
   public synchronized void close() {
@@ -804,8 +876,10 @@ public final class Platform implements AutoCloseable {
     }
     closed = true;
     List<ManagedProcess> running;
+    EmbeddedPostgres database;
     synchronized (processes) {
       running = new ArrayList<>(processes);
+      database = postgres;
     }
     Collections.reverse(running);
     List<ManagedProcess> services =
@@ -818,9 +892,9 @@ public final class Platform implements AutoCloseable {
     running.stream()
         .filter(p -> !SERVICES.contains(p.name()))
         .forEach(p -> p.stop(Duration.ofSeconds(30)));
-    if (postgres != null) {
+    if (database != null) {
       try {
-        postgres.close();
+        database.close();
       } catch (IOException e) {
         log("PostgreSQL did not stop cleanly: " + e.getMessage());
       }

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -563,6 +564,49 @@ class PlatformEndToEndIT {
         .isInstanceOf(PlatformException.class)
         .hasMessageContaining("already running");
     assertThat(Http.status(platform.gatewayUrl() + "/actuator/health/readiness")).isEqualTo(200);
+  }
+
+  @Test
+  void shouldAnswerASecondRunBeforeBuildingAndKeepTheRunningPlatformWhole() throws Exception {
+    PlatformLayout layout = PlatformLayout.fromBuild();
+    Path built = layout.serviceJar("notification-service");
+    java.nio.file.attribute.FileTime builtAt = Files.getLastModifiedTime(built);
+    ProcessBuilder second =
+        new ProcessBuilder(layout.repositoryRoot().resolve("herald").toString(), "run")
+            .directory(layout.repositoryRoot().toFile())
+            .redirectErrorStream(true);
+    second.environment().put("HERALD_HOME", dataDir.toAbsolutePath().toString());
+    Process process = second.start();
+    String output;
+    try {
+      assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the second run ends by itself")
+          .isTrue();
+      output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      // Had it gone on to build and start, nothing of it may outlive the test.
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+
+    assertThat(process.exitValue()).as(output).isEqualTo(1);
+    assertThat(output).contains("already running").doesNotContain("Building");
+    assertThat(Files.getLastModifiedTime(built)).as("the built jar").isEqualTo(builtAt);
+    // The services run from copies in the data folder, which no build writes.
+    assertThat(dataDir.resolve("services/notification-service.jar")).exists();
+    List<JsonNode> items = new CopyOnWriteArrayList<>();
+    try (InboxStream bob = stream(token("acme", "bob"), items)) {
+      assertThat(bob.awaitConnected(Duration.ofSeconds(30))).isTrue();
+      String title = "Still here " + java.util.UUID.randomUUID();
+      sendAsAlice(
+          "{\"recipients\":{\"userIds\":[\"bob\"]},\"channels\":[\"IN_APP\"],"
+              + "\"category\":\"account\",\"title\":\""
+              + title
+              + "\",\"body\":\"After a second run\"}");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> items.stream().anyMatch(i -> title.equals(i.get("title").asString())));
+    }
   }
 
   /** POSTs a notification as alice (tenant acme); returns its request id once accepted. */
