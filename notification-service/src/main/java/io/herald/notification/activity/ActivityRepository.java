@@ -240,4 +240,34 @@ class ActivityRepository {
         readAt == null ? null : readAt.toInstant(),
         withOutcome ? row.get("outcome", String.class) : null);
   }
+
+  /** Rows deleted by one statement of {@link #forget}: each chunk is its own short transaction. */
+  private static final int FORGET_CHUNK = 10_000;
+
+  /**
+   * Deletes the delivery activity that happened before {@code before}, and the requests made before
+   * it, a chunk at a time; answers how many rows went.
+   */
+  Mono<Long> forget(Instant before) {
+    return forgetChunks("delivery_activity", "occurred_at", before)
+        .zipWith(forgetChunks("notification_requests", "requested_at", before), Long::sum);
+  }
+
+  private Mono<Long> forgetChunks(String table, String column, Instant before) {
+    Mono<Long> chunk =
+        db.sql(
+                "WITH gone AS (DELETE FROM "
+                    + table
+                    + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM "
+                    + table
+                    + " WHERE "
+                    + column
+                    + " < :before LIMIT "
+                    + FORGET_CHUNK
+                    + ")) RETURNING 1) SELECT count(*) AS n FROM gone")
+            .bind("before", before.atOffset(java.time.ZoneOffset.UTC))
+            .map(row -> row.get("n", Long.class))
+            .one();
+    return chunk.expand(n -> n == FORGET_CHUNK ? chunk : Mono.empty()).reduce(0L, Long::sum);
+  }
 }

@@ -12,6 +12,7 @@ import io.herald.events.v1.NotificationRequested;
 import io.herald.notification.ApiIntegrationTest;
 import io.herald.notification.TestRequests;
 import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ import org.springframework.http.ResponseEntity;
  * it.
  */
 class DeliveryActivityIT extends ApiIntegrationTest {
+
+  @org.springframework.beans.factory.annotation.Autowired private ActivityRetention retention;
 
   @Test
   @SuppressWarnings("unchecked")
@@ -244,6 +247,86 @@ class DeliveryActivityIT extends ApiIntegrationTest {
         .setFinal$(last)
         .setAttempt(attempt)
         .build();
+  }
+
+  @Test
+  void shouldForgetActivityAndRequestsOlderThanTheRetention() {
+    Instant now = Instant.now();
+    String old = "old-" + UUID.randomUUID();
+    String recent = "recent-" + UUID.randomUUID();
+    PostgresTestDatabase.shared()
+        .execute(
+            requestRow(old, now.minus(Duration.ofDays(40))),
+            requestRow(recent, now.minus(Duration.ofDays(1))),
+            activityRow(old, now.minus(Duration.ofDays(40))),
+            activityRow(old, now.minus(Duration.ofDays(31))),
+            activityRow(recent, now.minus(Duration.ofDays(1))));
+    String sam = api.token(tenant, "sam");
+    assertThat(
+            api.get("/api/notifications/requests/" + old + "/activity", sam)
+                .getStatusCode()
+                .value())
+        .isEqualTo(200);
+
+    Long forgotten = retention.forgetOlderThan(now.minus(Duration.ofDays(30))).block();
+
+    assertThat(forgotten).isGreaterThanOrEqualTo(3);
+    assertThat(rows(old)).isZero();
+    assertThat(rows(recent)).isEqualTo(2);
+    assertThat(
+            api.get("/api/notifications/requests/" + old + "/activity", sam)
+                .getStatusCode()
+                .value())
+        .isEqualTo(404);
+    assertThat(
+            api.get("/api/notifications/requests/" + recent + "/activity", sam)
+                .getStatusCode()
+                .value())
+        .isEqualTo(200);
+  }
+
+  private String requestRow(String requestId, Instant at) {
+    return "INSERT INTO notification_requests (tenant_id, request_id, requested_by, category,"
+        + " channels, requested_at) VALUES ('"
+        + tenant
+        + "', '"
+        + requestId
+        + "', 'sam', 'account', '{IN_APP}', '"
+        + at
+        + "')";
+  }
+
+  private String activityRow(String requestId, Instant at) {
+    return "INSERT INTO delivery_activity (event_id, tenant_id, notification_id, user_id, channel,"
+        + " delivery_id, status, occurred_at) VALUES ('"
+        + UUID.randomUUID()
+        + "', '"
+        + tenant
+        + "', '"
+        + requestId
+        + "', 'alice', 'IN_APP', '"
+        + UUID.randomUUID()
+        + "', 'DELIVERED', '"
+        + at
+        + "')";
+  }
+
+  /** The request's own row and its activity rows. */
+  private long rows(String requestId) {
+    return PostgresTestDatabase.shared()
+            .count(
+                "SELECT count(*) FROM notification_requests WHERE tenant_id = '"
+                    + tenant
+                    + "' AND request_id = '"
+                    + requestId
+                    + "'")
+        + PostgresTestDatabase.shared()
+            .count(
+                "SELECT count(*) FROM delivery_activity WHERE tenant_id = '"
+                    + tenant
+                    + "' AND notification_id = '"
+                    + requestId
+                    + "'");
   }
 
   private EmailDeliveryRequested emailTo(NotificationRequested request, String user) {
