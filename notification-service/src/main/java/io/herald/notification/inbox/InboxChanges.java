@@ -24,14 +24,18 @@ import reactor.core.scheduler.Schedulers;
  * Tells {@code notification.inbox.v1} what a user changed in their inbox (read, unread, seen,
  * archived, unarchived), keyed by user, so that every instance's live streams and other teams see
  * it. Only items whose state changed are named: a repeated mark produces nothing. Ids go at most
- * 1,000 to an event. The database is the record: an event the broker did not take is logged and
- * counted, and the change stands.
+ * 1,000 to an event. The database is the record: an event the broker did not take, or did not
+ * acknowledge within {@link #ACKNOWLEDGEMENT_WAIT}, is logged and counted, and the change stands (a
+ * stream that missed it reads it back when it resumes). The caller's answer never waits longer.
  */
 @Component
 class InboxChanges {
 
   private static final Logger log = LoggerFactory.getLogger(InboxChanges.class);
   static final int IDS_PER_EVENT = 1_000;
+
+  /** How long an inbox mark's answer waits for the broker to acknowledge its event. */
+  static final java.time.Duration ACKNOWLEDGEMENT_WAIT = java.time.Duration.ofSeconds(5);
 
   private final KafkaTemplate<String, SpecificRecord> kafka;
   private final MeterRegistry meters;
@@ -131,6 +135,7 @@ class InboxChanges {
             events.size())
         .subscribeOn(Schedulers.boundedElastic()) // send() may block fetching metadata
         .then()
+        .timeout(ACKNOWLEDGEMENT_WAIT)
         .onErrorResume(
             e -> {
               meters.counter("herald.notification.inbox.changes.unsent").increment();

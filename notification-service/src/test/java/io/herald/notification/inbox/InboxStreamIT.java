@@ -175,18 +175,7 @@ class InboxStreamIT extends ApiIntegrationTest {
               .isLessThan(20_000);
           for (int i = 0; i < 1_000; i++) {
             changes++;
-            producer.send(
-                new ProducerRecord<>(
-                    "notification.inbox.v1",
-                    "alice",
-                    InboxItemsRead.newBuilder()
-                        .setEventId(UUID.randomUUID().toString())
-                        .setTenantId(tenant)
-                        .setOccurredAt(Instant.now())
-                        .setUserId("alice")
-                        .setItemIds(items)
-                        .setSequence((long) changes)
-                        .build()));
+            producer.send(aliceRead(items, changes));
           }
           producer.flush();
           int sent = changes;
@@ -244,18 +233,7 @@ class InboxStreamIT extends ApiIntegrationTest {
               KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
         raw.send(new ProducerRecord<>("notification.inbox.v1", "alice", garbage));
         raw.flush();
-        producer.send(
-            new ProducerRecord<>(
-                "notification.inbox.v1",
-                "alice",
-                InboxItemsRead.newBuilder()
-                    .setEventId(UUID.randomUUID().toString())
-                    .setTenantId(tenant)
-                    .setOccurredAt(Instant.now())
-                    .setUserId("alice")
-                    .setItemIds(List.of(item))
-                    .setSequence(1L)
-                    .build()));
+        producer.send(aliceRead(List.of(item), 1));
         producer.flush();
       }
 
@@ -310,6 +288,21 @@ class InboxStreamIT extends ApiIntegrationTest {
           .isLessThan(deadline);
     }
     return all.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Alice read {@code items}: change number {@code seq} of her inbox, as the topic carries it. */
+  private ProducerRecord<String, Object> aliceRead(List<String> items, long seq) {
+    return new ProducerRecord<>(
+        "notification.inbox.v1",
+        "alice",
+        InboxItemsRead.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setUserId("alice")
+            .setItemIds(items)
+            .setSequence(seq)
+            .build());
   }
 
   private double behind() {
