@@ -145,18 +145,9 @@ final class SseBenchmark {
     AtomicInteger refused = new AtomicInteger();
     // Warm-up at the rate, not counted; then the backlog it may have left drains.
     AtomicInteger refusedInWarmUp = new AtomicInteger();
-    send(
-        http,
-        gateway,
-        sender,
-        connections,
-        rate,
-        warmUp,
-        true,
-        next,
-        sentAt,
-        sentAtMillis,
-        refusedInWarmUp);
+    Sender notifications =
+        new Sender(http, gateway, sender, connections, rate, next, sentAt, sentAtMillis);
+    notifications.send(warmUp, true, refusedInWarmUp);
     Thread.sleep(5_000);
     System.out.printf(
         "[bench] warm-up: %,d notifications in %d s, %d POSTs refused%n",
@@ -164,18 +155,7 @@ final class SseBenchmark {
     List<double[]> figures = new ArrayList<>();
     for (int run = 1; run <= runs; run++) {
       int first = next.get();
-      send(
-          http,
-          gateway,
-          sender,
-          connections,
-          rate,
-          seconds,
-          false,
-          next,
-          sentAt,
-          sentAtMillis,
-          refused);
+      notifications.send(seconds, false, refused);
       int last = next.get();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (received(receivedAt, first, last) < last - first && System.nanoTime() < deadline) {
@@ -223,67 +203,70 @@ final class SseBenchmark {
   }
 
   /**
-   * Sends at {@code rate} a second for {@code seconds}, each to the next user in turn; with {@code
-   * rampUp}, from a tenth of the rate rising evenly to the rate.
+   * POSTs notifications through the gateway, each to the next of {@code users} in turn, recording
+   * when each was sent.
    */
-  private static void send(
+  private record Sender(
       HttpClient http,
       String gateway,
       String token,
       int users,
       int rate,
-      int seconds,
-      boolean rampUp,
       AtomicInteger next,
       AtomicLongArray sentAt,
-      AtomicLongArray sentAtMillis,
-      AtomicInteger refused)
-      throws InterruptedException {
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-    // A ramp goes from a tenth of the rate to the rate: what was sent by t is the integral.
-    long total = rampUp ? (long) (rate * seconds * 0.55) : (long) rate * seconds;
-    AtomicInteger sent = new AtomicInteger();
-    long start = System.nanoTime();
-    ticker.scheduleAtFixedRate(
-        () -> {
-          // Every 10 ms, as many as are due by now: the rate holds whatever it divides into.
-          double t = (System.nanoTime() - start) / 1e9;
-          double dueNow = rampUp ? rate * (0.1 * t + 0.45 * t * t / seconds) : rate * t;
-          long due = Math.min(total, (long) dueNow);
-          for (; sent.get() < due; sent.incrementAndGet()) {
-            int n = next.getAndIncrement();
-            String body =
-                "{\"recipients\":{\"userIds\":[\""
-                    + user(n % users)
-                    + "\"]},\"channels\":[\"IN_APP\"],\"category\":\"account\",\"title\":\"sse-"
-                    + n
-                    + "\",\"body\":\"Live inbox benchmark.\"}";
-            HttpRequest request =
-                HttpRequest.newBuilder(URI.create(gateway + "/api/notifications"))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Content-Type", "application/json")
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build();
-            sentAtMillis.set(n, System.currentTimeMillis());
-            sentAt.set(n, System.nanoTime());
-            http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .whenComplete(
-                    (response, error) -> {
-                      if (error != null || response.statusCode() != 202) {
-                        refused.incrementAndGet();
-                      }
-                    });
-          }
-        },
-        0,
-        10,
-        TimeUnit.MILLISECONDS);
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) + 1_000_000_000L;
-    while (sent.get() < total && System.nanoTime() < end) {
-      Thread.sleep(20);
+      AtomicLongArray sentAtMillis) {
+
+    /**
+     * Sends at {@code rate} a second for {@code seconds}; with {@code rampUp}, from a tenth of the
+     * rate rising evenly to the rate.
+     */
+    void send(int seconds, boolean rampUp, AtomicInteger refused) throws InterruptedException {
+      ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+      // A ramp goes from a tenth of the rate to the rate: what was sent by t is the integral.
+      long total = rampUp ? (long) (rate * seconds * 0.55) : (long) rate * seconds;
+      AtomicInteger sent = new AtomicInteger();
+      long start = System.nanoTime();
+      ticker.scheduleAtFixedRate(
+          () -> {
+            // Every 10 ms, as many as are due by now: the rate holds whatever it divides into.
+            double t = (System.nanoTime() - start) / 1e9;
+            double dueNow = rampUp ? rate * (0.1 * t + 0.45 * t * t / seconds) : rate * t;
+            long due = Math.min(total, (long) dueNow);
+            for (; sent.get() < due; sent.incrementAndGet()) {
+              int n = next.getAndIncrement();
+              String body =
+                  "{\"recipients\":{\"userIds\":[\""
+                      + user(n % users)
+                      + "\"]},\"channels\":[\"IN_APP\"],\"category\":\"account\",\"title\":\"sse-"
+                      + n
+                      + "\",\"body\":\"Live inbox benchmark.\"}";
+              HttpRequest request =
+                  HttpRequest.newBuilder(URI.create(gateway + "/api/notifications"))
+                      .header("Authorization", "Bearer " + token)
+                      .header("Content-Type", "application/json")
+                      .timeout(Duration.ofSeconds(10))
+                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                      .build();
+              sentAtMillis.set(n, System.currentTimeMillis());
+              sentAt.set(n, System.nanoTime());
+              http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                  .whenComplete(
+                      (response, error) -> {
+                        if (error != null || response.statusCode() != 202) {
+                          refused.incrementAndGet();
+                        }
+                      });
+            }
+          },
+          0,
+          10,
+          TimeUnit.MILLISECONDS);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) + 1_000_000_000L;
+      while (sent.get() < total && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
+      ticker.shutdownNow();
     }
-    ticker.shutdownNow();
   }
 
   private static int received(AtomicLongArray receivedAt, int from, int to) {
