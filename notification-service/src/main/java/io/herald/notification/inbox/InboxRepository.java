@@ -104,23 +104,7 @@ public class InboxRepository {
   }
 
   Mono<Counts> counts(String tenantId, String userId) {
-    return db.sql(
-            """
-            SELECT count(*) FILTER (WHERE read_at IS NULL) AS unread,
-                   count(*) FILTER (WHERE seen_at IS NULL) AS unseen,
-                   count(*) AS total
-              FROM inbox_items
-             WHERE tenant_id = :tenant AND user_id = :user AND archived_at IS NULL
-            """)
-        .bind("tenant", tenantId)
-        .bind("user", userId)
-        .map(
-            row ->
-                new Counts(
-                    row.get("unread", Long.class),
-                    row.get("unseen", Long.class),
-                    row.get("total", Long.class)))
-        .one();
+    return countsAt(tenantId, userId).map(CountsAt::counts);
   }
 
   /**
