@@ -137,7 +137,13 @@ public final class Platform implements AutoCloseable {
     log("Starting PostgreSQL on 127.0.0.1:" + ports().postgres());
     startPostgres(data.resolve("postgres"));
     createDatabases(
-        "notification", "publishing", "email_worker", "whatsapp_worker", "push_worker", "registry");
+        "gateway",
+        "notification",
+        "publishing",
+        "email_worker",
+        "whatsapp_worker",
+        "push_worker",
+        "registry");
 
     log("Starting Kafka (KRaft) on 127.0.0.1:" + ports().kafka());
     ManagedProcess kafka = startKafka(data.resolve("kafka"));
@@ -691,6 +697,7 @@ public final class Platform implements AutoCloseable {
     env.put("HERALD_JWT_SECRET", jwtSecret);
     switch (service) {
       case "gateway-service" -> {
+        env.putAll(database("gateway"));
         env.put("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:" + ports().notification());
         env.put("PUBLISHING_SERVICE_URL", "http://127.0.0.1:" + port("publishing-service"));
         env.put("WHATSAPP_APP_SECRET", credentials.get("whatsapp.app-secret"));

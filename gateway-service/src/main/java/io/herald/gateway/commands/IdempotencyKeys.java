@@ -20,6 +20,11 @@ public final class IdempotencyKeys {
 
   private IdempotencyKeys() {}
 
+  /** A key of 1-255 printable ASCII characters without spaces. */
+  public static boolean isValid(String key) {
+    return FORMAT.matcher(key).matches();
+  }
+
   /**
    * @throws InvalidIdempotencyKeyException for a key that is empty, too long or not printable
    */

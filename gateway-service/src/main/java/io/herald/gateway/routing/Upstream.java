@@ -31,7 +31,13 @@ public final class Upstream {
       List.of(
           HttpHeaders.AUTHORIZATION, HttpHeaders.ACCEPT, HttpHeaders.CONTENT_TYPE, "Last-Event-ID");
   private static final List<String> FORWARDED_RESPONSE_HEADERS =
-      List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.CACHE_CONTROL, HttpHeaders.WWW_AUTHENTICATE);
+      List.of(
+          HttpHeaders.CONTENT_TYPE,
+          HttpHeaders.CACHE_CONTROL,
+          HttpHeaders.WWW_AUTHENTICATE,
+          HttpHeaders.LOCATION,
+          HttpHeaders.RETRY_AFTER,
+          HttpHeaders.ETAG);
 
   private final String name;
   private final WebClient client;

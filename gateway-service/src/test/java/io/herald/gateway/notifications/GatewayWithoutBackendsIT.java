@@ -1,6 +1,7 @@
 package io.herald.gateway.notifications;
 
 import io.herald.support.testing.FreePorts;
+import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.time.Duration;
 import java.util.UUID;
@@ -25,6 +26,7 @@ class GatewayWithoutBackendsIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
+    PostgresTestDatabase.shared().register(registry);
     registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + CLOSED_PORT);
     registry.add("spring.kafka.admin.fail-fast", () -> "false");
     registry.add("spring.kafka.admin.auto-create", () -> "false");

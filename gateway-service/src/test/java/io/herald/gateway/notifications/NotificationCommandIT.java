@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.TokenIssuer;
 import io.herald.support.testing.ApicurioRegistryServer;
+import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +62,7 @@ class NotificationCommandIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
+    PostgresTestDatabase.shared().register(registry);
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("herald.security.jwt-secret", () -> SECRET);
     registry.add("server.address", () -> "127.0.0.1");

@@ -10,6 +10,7 @@ import io.herald.events.v1.DeliveryRead;
 import io.herald.support.events.DeliveryEvents;
 import io.herald.support.testing.ApicurioRegistryServer;
 import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +44,7 @@ class WhatsAppWebhookIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
+    PostgresTestDatabase.shared().register(registry);
     registry.add("herald.registry-url", () -> ApicurioRegistryServer.shared().url());
     registry.add("herald.security.jwt-secret", () -> UUID.randomUUID() + "-" + UUID.randomUUID());
     registry.add("herald.webhooks.whatsapp.app-secret", () -> APP_SECRET);

@@ -1,23 +1,31 @@
 package io.herald.support.web;
 
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.URISyntaxException;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * RFC 9457 problem documents written outside controllers (in web filters), where the framework's
- * problem handling does not reach. Each error kind has a stable {@code type}.
+ * problem handling does not reach. Each error kind has a stable {@code type}; the document is the
+ * framework's {@link ProblemDetail}, serialized the way controllers answer it.
  *
- * <p>Example: {@code Problems.write(response, HttpStatus.UNAUTHORIZED, "unauthorized", "Missing
- * bearer token", "/api/notifications")}.
+ * <p>Example: {@code Problems.write(response, Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized",
+ * "Missing bearer token", "/api/notifications"))}.
  */
 public final class Problems {
 
   /** Prefix of every Herald problem type; the kinds are listed in docs/problems.md. */
   public static final String TYPE_PREFIX = "https://herald.dev/problems/";
+
+  private static final JsonMapper JSON =
+      JsonMapper.builder().addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
 
   private Problems() {}
 
@@ -25,44 +33,30 @@ public final class Problems {
     return TYPE_PREFIX + kind;
   }
 
-  public static Mono<Void> write(
-      ServerHttpResponse response, HttpStatus status, String kind, String detail, String instance) {
-    response.setStatusCode(status);
-    response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-    String body =
-        "{\"type\":"
-            + quote(type(kind))
-            + ",\"title\":"
-            + quote(status.getReasonPhrase())
-            + ",\"status\":"
-            + status.value()
-            + ",\"detail\":"
-            + quote(detail)
-            + ",\"instance\":"
-            + quote(instance)
-            + "}";
-    DataBuffer buffer = response.bufferFactory().wrap(body.getBytes(StandardCharsets.UTF_8));
-    return response.writeWith(Mono.just(buffer));
-  }
-
-  static String quote(String value) {
-    StringBuilder out = new StringBuilder(value.length() + 2).append('"');
-    for (char c : value.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
+  /** A problem of one of Herald's kinds; {@code instance} is the request path (may be null). */
+  public static ProblemDetail of(HttpStatus status, String kind, String detail, String instance) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+    problem.setType(URI.create(type(kind)));
+    if (instance != null) {
+      try {
+        problem.setInstance(new URI(null, null, instance, null));
+      } catch (URISyntaxException e) {
+        // a path that is no URI reference stays out of the document
       }
     }
-    return out.append('"').toString();
+    return problem;
+  }
+
+  public static Mono<Void> write(
+      ServerHttpResponse response, HttpStatus status, String kind, String detail, String instance) {
+    return write(response, of(status, kind, detail, instance));
+  }
+
+  /** Answers {@code problem} as {@code application/problem+json} with its status. */
+  public static Mono<Void> write(ServerHttpResponse response, ProblemDetail problem) {
+    response.setStatusCode(HttpStatus.valueOf(problem.getStatus()));
+    response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+    DataBuffer buffer = response.bufferFactory().wrap(JSON.writeValueAsBytes(problem));
+    return response.writeWith(Mono.just(buffer));
   }
 }

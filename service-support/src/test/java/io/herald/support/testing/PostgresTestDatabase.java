@@ -56,17 +56,23 @@ public final class PostgresTestDatabase {
    * database.
    */
   public void register(DynamicPropertyRegistry registry) {
-    registry.add(
-        "spring.r2dbc.url",
-        () -> "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-    registry.add("spring.r2dbc.username", () -> "postgres");
-    registry.add("spring.r2dbc.password", () -> "postgres");
-    registry.add("spring.flyway.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-    registry.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-    registry.add("spring.datasource.username", () -> "postgres");
-    registry.add("spring.datasource.password", () -> "postgres");
-    registry.add("spring.flyway.user", () -> "postgres");
-    registry.add("spring.flyway.password", () -> "postgres");
+    properties().forEach((name, value) -> registry.add(name, () -> value));
+  }
+
+  /** The same settings as {@link #register}, for an application context a test builds itself. */
+  public java.util.Map<String, String> properties() {
+    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+    properties.put(
+        "spring.r2dbc.url", "r2dbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
+    properties.put("spring.r2dbc.username", "postgres");
+    properties.put("spring.r2dbc.password", "postgres");
+    properties.put("spring.flyway.url", postgres.getJdbcUrl("postgres", "postgres"));
+    properties.put("spring.flyway.user", "postgres");
+    properties.put("spring.flyway.password", "postgres");
+    properties.put("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
+    properties.put("spring.datasource.username", "postgres");
+    properties.put("spring.datasource.password", "postgres");
+    return properties;
   }
 
   /** The server's port on 127.0.0.1, for a service started as a separate process. */
