@@ -38,6 +38,16 @@ public class ApiException extends RuntimeException {
     this.properties = Map.copyOf(properties);
   }
 
+  public ApiException(HttpStatus status, String kind, String detail) {
+    this(status, kind, detail, List.of(), Map.of());
+  }
+
+  /** 403 {@code forbidden} naming the role the caller lacks as {@code missingRole}. */
+  public static ApiException missingRole(String role, String detail) {
+    return new ApiException(
+        HttpStatus.FORBIDDEN, "forbidden", detail, List.of(), Map.of("missingRole", role));
+  }
+
   public static ApiException notFound(String detail) {
     return new ApiException(HttpStatus.NOT_FOUND, "not-found", detail, List.of());
   }
