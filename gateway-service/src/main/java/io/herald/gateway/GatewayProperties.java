@@ -12,10 +12,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     are checked against the post's state before they become events
  * @param publishTimeout how long a command waits for the broker's acknowledgement before the caller
  *     gets 503
+ * @param senderAudienceLimit the most users a notification may name without the {@code sender}
+ *     role; sending to a role always needs it
  */
 @ConfigurationProperties("herald.gateway")
 public record GatewayProperties(
-    URI notificationServiceUrl, URI publishingServiceUrl, Duration publishTimeout) {
+    URI notificationServiceUrl,
+    URI publishingServiceUrl,
+    Duration publishTimeout,
+    Integer senderAudienceLimit) {
 
   public GatewayProperties {
     if (notificationServiceUrl == null) {
@@ -26,6 +31,9 @@ public record GatewayProperties(
     }
     if (publishTimeout == null) {
       publishTimeout = Duration.ofSeconds(10);
+    }
+    if (senderAudienceLimit == null) {
+      senderAudienceLimit = 10;
     }
   }
 }

@@ -452,4 +452,24 @@ class NotificationServiceIT {
   private static String token(String tenant, String user) {
     return TestTokens.issue(SECRET, tenant, user);
   }
+
+  @Test
+  void shouldConsumeExactlyTheTopicsTheCatalogNamesForIt(
+      @Autowired org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners) {
+    java.util.Set<String> topics = new java.util.TreeSet<>();
+    listeners
+        .getListenerContainers()
+        .forEach(
+            container -> {
+              String[] names = container.getContainerProperties().getTopics();
+              if (names != null) {
+                topics.addAll(java.util.List.of(names));
+              }
+            });
+
+    assertThat(topics)
+        .isEqualTo(
+            io.herald.events.catalog.TopicCatalog.consumedBy(
+                io.herald.events.catalog.TopicCatalog.NOTIFICATION));
+  }
 }

@@ -69,6 +69,32 @@ class GatewayProblemHandler extends ResponseEntityExceptionHandler {
             .body(problem(HttpStatus.BAD_REQUEST, "malformed-request", detail)));
   }
 
+  /**
+   * Errors of the framework (no such resource, a method or media type not supported): the
+   * framework's problem, with Herald's type for its status instead of {@code about:blank}.
+   */
+  @Override
+  protected Mono<ResponseEntity<Object>> handleExceptionInternal(
+      Exception ex,
+      Object body,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      ServerWebExchange exchange) {
+    return super.handleExceptionInternal(ex, body, headers, status, exchange)
+        .map(
+            entity -> {
+              if (entity.getBody() instanceof ProblemDetail problem
+                  && (problem.getType() == null
+                      || "about:blank".equals(problem.getType().toString()))) {
+                problem.setType(URI.create(Problems.type(Problems.kindOf(entity.getStatusCode()))));
+                if (problem.getInstance() == null) {
+                  problem.setInstance(URI.create(exchange.getRequest().getPath().value()));
+                }
+              }
+              return entity;
+            });
+  }
+
   @ExceptionHandler(InvalidIdempotencyKeyException.class)
   ResponseEntity<ProblemDetail> invalidIdempotencyKey(InvalidIdempotencyKeyException ex) {
     return ResponseEntity.badRequest()

@@ -5,9 +5,11 @@ import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
+import io.herald.gateway.GatewayProperties;
 import io.herald.gateway.commands.CommandPublisher;
 import io.herald.gateway.commands.IdempotencyKeys;
 import io.herald.support.security.HeraldPrincipal;
+import io.herald.support.web.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Valid;
@@ -36,12 +38,17 @@ import reactor.core.publisher.Mono;
 @RestController
 class NotificationCommandController {
 
+  static final String SENDER = "sender";
+
   private final CommandPublisher publisher;
   private final Clock clock;
   private final Counter accepted;
+  private final int senderAudienceLimit;
 
-  NotificationCommandController(CommandPublisher publisher, MeterRegistry meters) {
+  NotificationCommandController(
+      CommandPublisher publisher, GatewayProperties properties, MeterRegistry meters) {
     this.publisher = publisher;
+    this.senderAudienceLimit = properties.senderAudienceLimit();
     this.clock = Clock.systemUTC();
     this.accepted =
         Counter.builder("herald.gateway.notifications.accepted")
@@ -58,6 +65,7 @@ class NotificationCommandController {
       @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
       HeraldPrincipal caller) {
     IdempotencyKeys.check(idempotencyKey);
+    requireSenderForLargeAudiences(request.recipients(), caller);
     NotificationRequested event = toEvent(request, idempotencyKey, caller);
     return publisher
         .publish(TopicCatalog.NOTIFICATION_REQUESTS, event.getRequestId(), event)
@@ -65,6 +73,27 @@ class NotificationCommandController {
         .thenReturn(
             ResponseEntity.status(HttpStatus.ACCEPTED)
                 .body(NotificationAccepted.of(event.getRequestId())));
+  }
+
+  /** A role, or more than {@code senderAudienceLimit} users, needs the {@code sender} role. */
+  private void requireSenderForLargeAudiences(
+      SendNotificationRequest.Recipients recipients, HeraldPrincipal caller) {
+    if (caller.hasRole(SENDER)) {
+      return;
+    }
+    if (recipients.roles() != null && !recipients.roles().isEmpty()) {
+      throw ApiException.missingRole(SENDER, "Sending to a role needs the sender role.");
+    }
+    List<String> users = distinct(recipients.userIds());
+    if (users.size() > senderAudienceLimit) {
+      throw ApiException.missingRole(
+          SENDER,
+          "Sending to more than "
+              + senderAudienceLimit
+              + " users needs the sender role ("
+              + users.size()
+              + " named).");
+    }
   }
 
   private NotificationRequested toEvent(

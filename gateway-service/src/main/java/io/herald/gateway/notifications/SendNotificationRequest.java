@@ -37,10 +37,29 @@ public record SendNotificationRequest(
             regexp = "[a-z0-9][a-z0-9._-]{0,63}",
             message = "category must be 1-64 lowercase letters, digits, '.', '_' or '-'")
         String category,
-    @Size(max = 200, message = "title is at most 200 characters") String title,
-    @Size(max = 10_000, message = "body is at most 10000 characters") String body,
+    @Size(max = 200, message = "title is at most 200 characters")
+        @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE)
+        String title,
+    @Size(max = 10_000, message = "body is at most 10000 characters")
+        @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE)
+        String body,
     @Valid Template template,
-    @Size(max = 50, message = "at most 50 data entries") Map<String, String> data) {
+    @Size(max = 50, message = "at most 50 data entries")
+        Map<
+                @Size(max = 128, message = "data keys are at most 128 characters")
+                @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE) String,
+                @Size(max = 10_000, message = "data values are at most 10000 characters")
+                @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE) String>
+            data) {
+
+  /**
+   * Text without control characters (tab, line feed and carriage return aside) and without unpaired
+   * surrogates: what every store and provider downstream takes.
+   */
+  static final String PRINTABLE = "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F\\p{Cs}]*";
+
+  static final String NOT_PRINTABLE =
+      "must not contain control characters (other than tab and line breaks) or unpaired surrogates";
 
   /**
    * What to send: a tenant template (rendered per recipient and channel by notification-service),

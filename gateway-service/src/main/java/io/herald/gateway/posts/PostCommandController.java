@@ -405,8 +405,8 @@ class PostCommandController {
 
   private static void requireRole(HeraldPrincipal caller, String what, String... roles) {
     if (!caller.hasAnyRole(roles)) {
-      throw ApiException.forbidden(
-          "to " + what + " you need one of the roles " + String.join(", ", roles));
+      throw ApiException.missingAnyRole(
+          List.of(roles), "to " + what + " you need one of the roles " + String.join(", ", roles));
     }
   }
 

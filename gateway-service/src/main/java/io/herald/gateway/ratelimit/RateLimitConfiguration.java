@@ -39,6 +39,9 @@ class RateLimitConfiguration {
   @Order(Ordered.HIGHEST_PRECEDENCE + 20)
   RateLimitFilter rateLimitFilter(
       RateLimiter limiter, RateLimitProperties properties, MeterRegistry meters) {
-    return new RateLimitFilter(limiter, properties, Schedulers.boundedElastic(), meters);
+    // Threads of their own: a task blocked elsewhere (a send waiting for broker metadata) must not
+    // hold up the limit checks queued behind it on a shared scheduler.
+    return new RateLimitFilter(
+        limiter, properties, Schedulers.newBoundedElastic(32, 100_000, "rate-limits"), meters);
   }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -29,7 +30,7 @@ import reactor.core.scheduler.Scheduler;
  * let through and counted in {@code herald.gateway.rate.limit.errors}: an outage of the limiter
  * does not take the API down.
  */
-public class RateLimitFilter implements WebFilter {
+public class RateLimitFilter implements WebFilter, DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(RateLimitFilter.class);
 
@@ -90,6 +91,11 @@ public class RateLimitFilter implements WebFilter {
             })
         .switchIfEmpty(Mono.defer(() -> chain.filter(exchange).thenReturn(Boolean.TRUE)))
         .then();
+  }
+
+  @Override
+  public void destroy() {
+    blocking.dispose();
   }
 
   private static void headers(HttpHeaders headers, Limit limit, ConsumptionProbe probe) {

@@ -112,6 +112,48 @@ class GatewayWithoutBackendsIT {
         .isEqualTo(503);
   }
 
+  @Test
+  void shouldAnswerEveryOtherErrorAsAProblemDocument() {
+    http.get()
+        .uri("/no-such-page")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/not-found")
+        .jsonPath("$.instance")
+        .isEqualTo("/no-such-page");
+    http.patch()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token())
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{}")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(405)
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/method-not-allowed");
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token())
+        .contentType(MediaType.TEXT_PLAIN)
+        .bodyValue("hello")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(415)
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/unsupported-media-type");
+  }
+
   private static String token() {
     return TestTokens.issue(SECRET, "acme", "alice");
   }

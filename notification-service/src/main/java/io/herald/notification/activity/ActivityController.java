@@ -54,7 +54,8 @@ class ActivityController {
     String of = sender;
     if (!caller.hasRole(ADMIN)) {
       if (sender != null && !sender.equals(caller.userId())) {
-        throw ApiException.forbidden("Only an admin may list the requests of another sender.");
+        throw ApiException.missingRole(
+            "admin", "Only an admin may list the requests of another sender.");
       }
       of = caller.userId();
     }
@@ -157,7 +158,8 @@ class ActivityController {
       @RequestParam(name = "cursor", required = false) String cursor) {
     String of = user == null ? caller.userId() : user;
     if (!of.equals(caller.userId()) && !caller.hasRole(ADMIN)) {
-      throw ApiException.forbidden("Only an admin may see the delivery activity of another user.");
+      throw ApiException.missingRole(
+          "admin", "Only an admin may see the delivery activity of another user.");
     }
     int bounded = bounded(limit);
     Long before;

@@ -1,5 +1,6 @@
 package io.herald.notification.activity;
 
+import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.DeliveryDelivered;
 import io.herald.events.v1.DeliveryFailed;
 import io.herald.events.v1.DeliveryRead;
@@ -44,7 +45,7 @@ class DeliveryActivityListener {
 
   @KafkaListener(
       id = ID,
-      topics = "notification.delivery-status.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_DELIVERY_STATUS,
       groupId = "notification-activity",
       containerFactory = "fanOutListenerFactory")
   void onDeliveryStatus(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer)

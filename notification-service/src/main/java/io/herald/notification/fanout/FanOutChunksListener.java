@@ -1,5 +1,6 @@
 package io.herald.notification.fanout;
 
+import io.herald.events.catalog.TopicCatalog;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +24,7 @@ class FanOutChunksListener {
 
   @KafkaListener(
       id = FanOutChunksListener.ID,
-      topics = "notification.fanout-chunks.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_FANOUT_CHUNKS,
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory")
   void onChunks(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {

@@ -1,5 +1,6 @@
 package io.herald.notification.fanout;
 
+import io.herald.events.catalog.TopicCatalog;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +24,7 @@ class NotificationRequestsListener {
 
   @KafkaListener(
       id = NotificationRequestsListener.ID,
-      topics = "notification.requests.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_REQUESTS,
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory")
   void onNotificationRequests(

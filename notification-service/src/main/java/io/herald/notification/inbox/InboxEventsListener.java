@@ -1,5 +1,6 @@
 package io.herald.notification.inbox;
 
+import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.InboxItemArchived;
 import io.herald.events.v1.InboxItemCreated;
 import io.herald.events.v1.InboxItemUnarchived;
@@ -46,7 +47,7 @@ class InboxEventsListener implements ConsumerSeekAware {
    */
   @KafkaListener(
       id = "inbox-stream",
-      topics = "notification.inbox.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_INBOX,
       groupId = "notification-inbox-stream-${random.uuid}",
       batch = "true",
       properties = "auto.offset.reset=latest")

@@ -196,7 +196,7 @@ class PreferencesController {
 
   private static void requireAdmin(HeraldPrincipal caller) {
     if (!caller.hasRole("admin")) {
-      throw ApiException.forbidden("Only an admin may manage the tenant's preferences.");
+      throw ApiException.missingRole("admin", "Only an admin may manage the tenant's preferences.");
     }
   }
 

@@ -70,7 +70,7 @@ class PublishingNotifications {
 
   @KafkaListener(
       id = ID,
-      topics = {"content.approvals.v1", "publishing.results.v1"},
+      topics = {TopicCatalog.Names.CONTENT_APPROVALS, TopicCatalog.Names.PUBLISHING_RESULTS},
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory")
   void onPublishingEvents(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {

@@ -60,7 +60,7 @@ class ContactPointsListener {
 
   @KafkaListener(
       id = "notification-contact-points",
-      topics = "notification.delivery-status.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_DELIVERY_STATUS,
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory")
   void onDeliveryStatus(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer)

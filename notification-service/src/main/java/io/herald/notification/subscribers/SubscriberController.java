@@ -127,7 +127,7 @@ class SubscriberController {
   private Mono<ResponseEntity<SubscriberProfile>> store(
       HeraldPrincipal caller, SubscriberProfile profile, List<String> currentRoles) {
     if (!caller.hasRole(ADMIN) && !Objects.equals(profile.roles(), currentRoles)) {
-      throw ApiException.forbidden("Only an admin may change roles.");
+      throw ApiException.missingRole("admin", "Only an admin may change roles.");
     }
     List<SubscriberRules.Violation> violations = SubscriberRules.check(profile);
     if (!violations.isEmpty()) {
@@ -156,7 +156,7 @@ class SubscriberController {
 
   private static void requireAdmin(HeraldPrincipal caller, String what) {
     if (!caller.hasRole(ADMIN)) {
-      throw ApiException.forbidden("Only an admin may " + what + ".");
+      throw ApiException.missingRole("admin", "Only an admin may " + what + ".");
     }
   }
 

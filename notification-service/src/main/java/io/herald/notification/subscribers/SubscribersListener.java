@@ -1,5 +1,6 @@
 package io.herald.notification.subscribers;
 
+import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.SubscriberUpdated;
 import io.herald.notification.subscribers.SubscriberStore.Removal;
 import io.herald.notification.subscribers.SubscriberStore.Upsert;
@@ -40,7 +41,7 @@ class SubscribersListener {
 
   @KafkaListener(
       id = ID,
-      topics = "notification.subscribers.v1",
+      topics = TopicCatalog.Names.NOTIFICATION_SUBSCRIBERS,
       groupId = "notification-service",
       containerFactory = "fanOutListenerFactory")
   void onSubscribers(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer)

@@ -208,7 +208,7 @@ class TemplateController {
 
   private static void requireAdmin(HeraldPrincipal caller) {
     if (!caller.hasRole("admin")) {
-      throw ApiException.forbidden("Only an admin may manage templates.");
+      throw ApiException.missingRole("admin", "Only an admin may manage templates.");
     }
   }
 

@@ -313,7 +313,7 @@ class ConnectionController {
 
   private static void requireAdminOf(HeraldPrincipal caller, String brandId) {
     if (!caller.hasRole("admin")) {
-      throw ApiException.forbidden("managing platform connections needs the role admin");
+      throw ApiException.missingRole("admin", "managing platform connections needs the role admin");
     }
     if (!caller.mayActFor(brandId)) {
       throw ApiException.forbidden("your token does not let you act for brand " + brandId);

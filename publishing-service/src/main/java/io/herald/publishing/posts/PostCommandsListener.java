@@ -1,5 +1,6 @@
 package io.herald.publishing.posts;
 
+import io.herald.events.catalog.TopicCatalog;
 import io.herald.publishing.PublishingProperties;
 import io.herald.publishing.connections.ConnectionStore;
 import io.herald.publishing.connections.PlatformConnection;
@@ -80,7 +81,7 @@ class PostCommandsListener {
 
   @KafkaListener(
       id = ID,
-      topics = {"content.approvals.v1", "publishing.requests.v1"},
+      topics = {TopicCatalog.Names.CONTENT_APPROVALS, TopicCatalog.Names.PUBLISHING_REQUESTS},
       groupId = "publishing-service",
       containerFactory = "publishingListenerFactory")
   void onPostEvents(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer)

@@ -29,7 +29,9 @@ import io.herald.events.v1.SubscriberUpdated;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every Kafka topic of Herald: its name, key, value types and settings. Topic names are contracts;
@@ -40,12 +42,32 @@ import java.util.Optional;
  */
 public final class TopicCatalog {
 
+  /**
+   * The topic names as compile-time constants, for annotations such as {@code @KafkaListener(topics
+   * = TopicCatalog.Names.NOTIFICATION_REQUESTS)}; each name is written here only.
+   */
+  public static final class Names {
+    public static final String CONTENT_APPROVALS = "content.approvals.v1";
+    public static final String PUBLISHING_REQUESTS = "publishing.requests.v1";
+    public static final String PUBLISHING_RESULTS = "publishing.results.v1";
+    public static final String NOTIFICATION_REQUESTS = "notification.requests.v1";
+    public static final String NOTIFICATION_EMAIL = "notification.email.v1";
+    public static final String NOTIFICATION_WHATSAPP = "notification.whatsapp.v1";
+    public static final String NOTIFICATION_PUSH = "notification.push.v1";
+    public static final String NOTIFICATION_DELIVERY_STATUS = "notification.delivery-status.v1";
+    public static final String NOTIFICATION_INBOX = "notification.inbox.v1";
+    public static final String NOTIFICATION_SUBSCRIBERS = "notification.subscribers.v1";
+    public static final String NOTIFICATION_FANOUT_CHUNKS = "notification.fanout-chunks.v1";
+
+    private Names() {}
+  }
+
   private static final Duration WEEK = Duration.ofDays(7);
   private static final Duration MONTH = Duration.ofDays(30);
 
   public static final TopicSpec CONTENT_APPROVALS =
       new TopicSpec(
-          "content.approvals.v1",
+          Names.CONTENT_APPROVALS,
           KeyType.POST_ID,
           List.of(
               PostCreated.class,
@@ -60,7 +82,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec PUBLISHING_REQUESTS =
       new TopicSpec(
-          "publishing.requests.v1",
+          Names.PUBLISHING_REQUESTS,
           KeyType.POST_ID,
           List.of(
               PublishRequested.class, PublishCancelRequested.class, PublishRetryRequested.class),
@@ -71,7 +93,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec PUBLISHING_RESULTS =
       new TopicSpec(
-          "publishing.results.v1",
+          Names.PUBLISHING_RESULTS,
           KeyType.JOB_ID,
           List.of(ContentPublished.class, ContentPublishFailed.class),
           3,
@@ -81,7 +103,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_REQUESTS =
       new TopicSpec(
-          "notification.requests.v1",
+          Names.NOTIFICATION_REQUESTS,
           KeyType.REQUEST_ID,
           List.of(NotificationRequested.class),
           3,
@@ -91,7 +113,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_EMAIL =
       new TopicSpec(
-          "notification.email.v1",
+          Names.NOTIFICATION_EMAIL,
           KeyType.USER_ID,
           List.of(EmailDeliveryRequested.class),
           3,
@@ -101,7 +123,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_WHATSAPP =
       new TopicSpec(
-          "notification.whatsapp.v1",
+          Names.NOTIFICATION_WHATSAPP,
           KeyType.USER_ID,
           List.of(WhatsAppDeliveryRequested.class),
           3,
@@ -111,7 +133,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_PUSH =
       new TopicSpec(
-          "notification.push.v1",
+          Names.NOTIFICATION_PUSH,
           KeyType.USER_ID,
           List.of(PushDeliveryRequested.class),
           3,
@@ -121,7 +143,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_DELIVERY_STATUS =
       new TopicSpec(
-          "notification.delivery-status.v1",
+          Names.NOTIFICATION_DELIVERY_STATUS,
           KeyType.NOTIFICATION_ID,
           List.of(
               DeliverySent.class,
@@ -136,7 +158,7 @@ public final class TopicCatalog {
 
   public static final TopicSpec NOTIFICATION_INBOX =
       new TopicSpec(
-          "notification.inbox.v1",
+          Names.NOTIFICATION_INBOX,
           KeyType.USER_ID,
           List.of(
               InboxItemCreated.class,
@@ -157,7 +179,7 @@ public final class TopicCatalog {
    */
   public static final TopicSpec NOTIFICATION_SUBSCRIBERS =
       new TopicSpec(
-          "notification.subscribers.v1",
+          Names.NOTIFICATION_SUBSCRIBERS,
           KeyType.TENANT_USER,
           List.of(SubscriberUpdated.class),
           3,
@@ -171,7 +193,7 @@ public final class TopicCatalog {
    */
   public static final TopicSpec NOTIFICATION_FANOUT_CHUNKS =
       new TopicSpec(
-          "notification.fanout-chunks.v1",
+          Names.NOTIFICATION_FANOUT_CHUNKS,
           KeyType.REQUEST_CHUNK,
           List.of(NotificationChunkRequested.class),
           6,
@@ -195,6 +217,76 @@ public final class TopicCatalog {
           NOTIFICATION_FANOUT_CHUNKS);
 
   private TopicCatalog() {}
+
+  /** Herald's services, by the names the AsyncAPI document tags operations with. */
+  public static final String GATEWAY = "gateway-service";
+
+  public static final String NOTIFICATION = "notification-service";
+  public static final String PUBLISHING = "publishing-service";
+  public static final String EMAIL_WORKER = "email-worker";
+  public static final String WHATSAPP_WORKER = "whatsapp-worker";
+  public static final String PUSH_WORKER = "push-worker";
+
+  /**
+   * Who writes and reads a topic.
+   *
+   * @param producers Herald's services that produce to it
+   * @param consumers Herald's services that consume it
+   * @param externalProducers whether teams outside Herald produce to it too
+   */
+  public record Flow(Set<String> producers, Set<String> consumers, boolean externalProducers) {}
+
+  private static final Map<String, Flow> FLOWS =
+      Map.ofEntries(
+          Map.entry(
+              Names.CONTENT_APPROVALS,
+              new Flow(Set.of(GATEWAY), Set.of(PUBLISHING, NOTIFICATION), false)),
+          Map.entry(
+              Names.PUBLISHING_REQUESTS, new Flow(Set.of(GATEWAY), Set.of(PUBLISHING), false)),
+          Map.entry(
+              Names.PUBLISHING_RESULTS, new Flow(Set.of(PUBLISHING), Set.of(NOTIFICATION), false)),
+          Map.entry(
+              Names.NOTIFICATION_REQUESTS, new Flow(Set.of(GATEWAY), Set.of(NOTIFICATION), true)),
+          Map.entry(
+              Names.NOTIFICATION_EMAIL,
+              new Flow(Set.of(NOTIFICATION), Set.of(EMAIL_WORKER), false)),
+          Map.entry(
+              Names.NOTIFICATION_WHATSAPP,
+              new Flow(Set.of(NOTIFICATION), Set.of(WHATSAPP_WORKER), false)),
+          Map.entry(
+              Names.NOTIFICATION_PUSH, new Flow(Set.of(NOTIFICATION), Set.of(PUSH_WORKER), false)),
+          Map.entry(
+              Names.NOTIFICATION_DELIVERY_STATUS,
+              new Flow(
+                  Set.of(EMAIL_WORKER, WHATSAPP_WORKER, PUSH_WORKER, GATEWAY),
+                  Set.of(NOTIFICATION),
+                  false)),
+          Map.entry(
+              Names.NOTIFICATION_INBOX,
+              new Flow(Set.of(NOTIFICATION), Set.of(NOTIFICATION), false)),
+          Map.entry(
+              Names.NOTIFICATION_SUBSCRIBERS,
+              new Flow(Set.of(NOTIFICATION), Set.of(NOTIFICATION), true)),
+          Map.entry(
+              Names.NOTIFICATION_FANOUT_CHUNKS,
+              new Flow(Set.of(NOTIFICATION), Set.of(NOTIFICATION), false)));
+
+  /** Who produces to and consumes {@code topic}. */
+  public static Flow flowOf(TopicSpec topic) {
+    return FLOWS.get(topic.name());
+  }
+
+  /** The names of the topics {@code service} consumes. */
+  public static Set<String> consumedBy(String service) {
+    Set<String> topics = new java.util.TreeSet<>();
+    FLOWS.forEach(
+        (topic, flow) -> {
+          if (flow.consumers().contains(service)) {
+            topics.add(topic);
+          }
+        });
+    return topics;
+  }
 
   /** The topics a service declares at start-up. */
   public static List<TopicSpec> ownedBy(Owner owner) {

@@ -55,14 +55,19 @@ public class BearerTokenWebFilter implements WebFilter {
     if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
       return unauthorized(exchange, "A bearer token is required (Authorization: Bearer <jwt>)");
     }
-    HeraldPrincipal principal;
-    try {
-      principal = verifier.verify(header.substring(PREFIX.length()).trim());
-    } catch (InvalidTokenException e) {
-      return unauthorized(exchange, e.getMessage());
-    }
-    exchange.getAttributes().put(HeraldPrincipal.ATTRIBUTE, principal);
-    return chain.filter(exchange);
+    // A refused token is a value here, so errors of the chain downstream pass untouched.
+    return verifier
+        .verify(header.substring(PREFIX.length()).trim())
+        .cast(Object.class)
+        .onErrorResume(InvalidTokenException.class, Mono::just)
+        .flatMap(
+            verified -> {
+              if (verified instanceof HeraldPrincipal principal) {
+                exchange.getAttributes().put(HeraldPrincipal.ATTRIBUTE, principal);
+                return chain.filter(exchange);
+              }
+              return unauthorized(exchange, ((InvalidTokenException) verified).getMessage());
+            });
   }
 
   private static Mono<Void> unauthorized(ServerWebExchange exchange, String detail) {

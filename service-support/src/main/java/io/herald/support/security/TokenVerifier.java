@@ -1,22 +1,37 @@
 package io.herald.support.security;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.MACVerifier;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import java.net.URI;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Date;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Predicate;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.BadJwtException;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.oauth2.jwt.JwtValidationException;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import reactor.core.publisher.Mono;
 
 /**
- * Verifies HS256 bearer tokens issued for Herald: signature, issuer, expiry, and the {@code tenant}
- * and {@code sub} claims.
+ * Verifies bearer tokens with Spring Security's JWT decoder: the signature (keys from a JWKS URL in
+ * production, an HS256 secret on the local platform only), expiry, issuer, audience, and the {@code
+ * sub} and {@code tenant} claims; {@code roles} and {@code brands} become the principal's. Tokens
+ * without a signature ({@code alg: none}) or with another algorithm are refused.
  *
- * <p>Example: {@code new TokenVerifier(secret, Clock.systemUTC()).verify(token).tenantId()}.
+ * <p>Example: {@code TokenVerifier.jwks(URI.create("https://idp.example/jwks"),
+ * "https://idp.example/", "herald-api", Clock.systemUTC()).verify(token)}.
  */
 public class TokenVerifier {
 
@@ -26,63 +41,140 @@ public class TokenVerifier {
   static final String BRANDS_CLAIM = "brands";
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
-  private final JWSVerifier verifier;
-  private final Clock clock;
+  private final ReactiveJwtDecoder decoder;
 
+  /** HS256 tokens of the local platform, issuer {@value #ISSUER}, no audience. */
   public TokenVerifier(byte[] secret, Clock clock) {
-    try {
-      this.verifier = new MACVerifier(TokenSecrets.requireStrong(secret));
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("unusable token secret: " + e.getMessage(), e);
-    }
-    this.clock = clock;
+    NimbusReactiveJwtDecoder decoder =
+        NimbusReactiveJwtDecoder.withSecretKey(
+                new SecretKeySpec(TokenSecrets.requireStrong(secret), "HmacSHA256"))
+            .macAlgorithm(MacAlgorithm.HS256)
+            .build();
+    decoder.setJwtValidator(validator(clock, ISSUER, null));
+    this.decoder = decoder;
+  }
+
+  private TokenVerifier(ReactiveJwtDecoder decoder) {
+    this.decoder = decoder;
   }
 
   /**
-   * Returns the principal of a valid token.
-   *
-   * @throws InvalidTokenException with a reason that may be shown to the caller
+   * Tokens of an identity provider: signed (RS256, ES256 and the like) with a key its JWKS URL
+   * publishes, from {@code issuer}, for {@code audience}.
    */
-  public HeraldPrincipal verify(String token) {
-    SignedJWT jwt;
-    JWTClaimsSet claims;
+  public static TokenVerifier jwks(URI jwkSetUri, String issuer, String audience, Clock clock) {
+    Objects.requireNonNull(issuer, "issuer");
+    Objects.requireNonNull(audience, "audience");
+    NimbusReactiveJwtDecoder decoder =
+        NimbusReactiveJwtDecoder.withJwkSetUri(jwkSetUri.toString())
+            .jwsAlgorithms(
+                algorithms -> {
+                  algorithms.add(SignatureAlgorithm.RS256);
+                  algorithms.add(SignatureAlgorithm.RS384);
+                  algorithms.add(SignatureAlgorithm.RS512);
+                  algorithms.add(SignatureAlgorithm.PS256);
+                  algorithms.add(SignatureAlgorithm.ES256);
+                  algorithms.add(SignatureAlgorithm.ES384);
+                })
+            .build();
+    decoder.setJwtValidator(validator(clock, issuer, audience));
+    return new TokenVerifier(decoder);
+  }
+
+  /**
+   * The principal of a valid token, or an {@link InvalidTokenException} whose message may be shown
+   * to the caller.
+   */
+  public Mono<HeraldPrincipal> verify(String token) {
     try {
-      jwt = SignedJWT.parse(token);
-      claims = jwt.getJWTClaimsSet();
+      // Only signed tokens reach the decoder, so the refusal of the others reads plainly.
+      com.nimbusds.jwt.SignedJWT.parse(token);
     } catch (ParseException e) {
-      throw new InvalidTokenException("token is not a signed JWT");
+      return Mono.error(new InvalidTokenException("token is not a signed JWT"));
     }
-    if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
-      throw new InvalidTokenException("token must be signed with HS256");
-    }
+    return decoder
+        .decode(token)
+        .onErrorMap(JwtException.class, TokenVerifier::explain)
+        .map(TokenVerifier::principal);
+  }
+
+  private static HeraldPrincipal principal(Jwt jwt) {
     try {
-      if (!jwt.verify(verifier)) {
-        throw new InvalidTokenException("token signature is not valid");
-      }
-    } catch (JOSEException e) {
-      throw new InvalidTokenException("token signature cannot be checked");
-    }
-    if (!ISSUER.equals(claims.getIssuer())) {
-      throw new InvalidTokenException("token issuer must be '" + ISSUER + "'");
-    }
-    Date expiry = claims.getExpirationTime();
-    if (expiry == null) {
-      throw new InvalidTokenException("token has no expiry");
-    }
-    if (expiry.toInstant().plus(CLOCK_SKEW).isBefore(clock.instant())) {
-      throw new InvalidTokenException("token has expired");
-    }
-    try {
-      String tenant = claims.getStringClaim(TENANT_CLAIM);
-      String subject = claims.getSubject();
-      if (tenant == null || tenant.isBlank() || subject == null || subject.isBlank()) {
-        throw new InvalidTokenException("token must carry 'sub' and 'tenant' claims");
-      }
-      List<String> roles = claims.getStringListClaim(ROLES_CLAIM);
-      List<String> brands = claims.getStringListClaim(BRANDS_CLAIM);
-      return new HeraldPrincipal(tenant, subject, roles, brands);
-    } catch (ParseException e) {
+      return new HeraldPrincipal(
+          jwt.getClaimAsString(TENANT_CLAIM),
+          jwt.getSubject(),
+          jwt.getClaimAsStringList(ROLES_CLAIM),
+          jwt.getClaimAsStringList(BRANDS_CLAIM));
+    } catch (IllegalArgumentException e) {
       throw new InvalidTokenException("token claims have the wrong types");
     }
+  }
+
+  private static InvalidTokenException explain(JwtException e) {
+    if (e instanceof JwtValidationException invalid && !invalid.getErrors().isEmpty()) {
+      return new InvalidTokenException(invalid.getErrors().iterator().next().getDescription());
+    }
+    StringBuilder causes = new StringBuilder();
+    for (Throwable t = e; t != null && causes.length() < 2_000; t = t.getCause()) {
+      causes.append(t.getMessage()).append('\n');
+    }
+    String message = causes.toString();
+    if (message.contains("signature") || message.contains("no matching key")) {
+      return new InvalidTokenException("token signature is not valid");
+    }
+    if (message.contains("algorithm") || message.contains("Algorithm")) {
+      return new InvalidTokenException("token is signed with an algorithm that is not accepted");
+    }
+    if (e instanceof BadJwtException) {
+      return new InvalidTokenException("token is not valid");
+    }
+    return new InvalidTokenException("token cannot be checked now");
+  }
+
+  private static OAuth2TokenValidator<Jwt> validator(Clock clock, String issuer, String audience) {
+    List<OAuth2TokenValidator<Jwt>> rules = new ArrayList<>();
+    rules.add(rule("token has no expiry", jwt -> jwt.getExpiresAt() != null));
+    rules.add(
+        rule(
+            "token has expired",
+            jwt -> !jwt.getExpiresAt().plus(CLOCK_SKEW).isBefore(Instant.now(clock))));
+    rules.add(
+        rule(
+            "token is not valid yet",
+            jwt ->
+                jwt.getNotBefore() == null
+                    || !jwt.getNotBefore().minus(CLOCK_SKEW).isAfter(Instant.now(clock))));
+    rules.add(
+        rule(
+            "token issuer must be '" + issuer + "'",
+            jwt -> issuer.equals(jwt.getClaimAsString("iss"))));
+    if (audience != null) {
+      rules.add(
+          rule(
+              "token audience must include '" + audience + "'",
+              jwt -> jwt.getAudience() != null && jwt.getAudience().contains(audience)));
+    }
+    rules.add(
+        rule(
+            "token must carry 'sub' and 'tenant' claims",
+            jwt -> !blank(jwt.getSubject()) && !blank(jwt.getClaimAsString(TENANT_CLAIM))));
+    return new DelegatingOAuth2TokenValidator<>(rules);
+  }
+
+  private static OAuth2TokenValidator<Jwt> rule(String description, Predicate<Jwt> holds) {
+    OAuth2Error error = new OAuth2Error("invalid_token", description, null);
+    return jwt -> {
+      try {
+        return holds.test(jwt)
+            ? OAuth2TokenValidatorResult.success()
+            : OAuth2TokenValidatorResult.failure(error);
+      } catch (RuntimeException e) {
+        return OAuth2TokenValidatorResult.failure(error);
+      }
+    };
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
   }
 }

@@ -48,6 +48,19 @@ public class ApiException extends RuntimeException {
         HttpStatus.FORBIDDEN, "forbidden", detail, List.of(), Map.of("missingRole", role));
   }
 
+  /**
+   * 403 {@code forbidden} for a caller with none of {@code roles}: {@code missingRole} names the
+   * first, {@code acceptedRoles} all of them.
+   */
+  public static ApiException missingAnyRole(List<String> roles, String detail) {
+    return new ApiException(
+        HttpStatus.FORBIDDEN,
+        "forbidden",
+        detail,
+        List.of(),
+        Map.of("missingRole", roles.get(0), "acceptedRoles", List.copyOf(roles)));
+  }
+
   public static ApiException notFound(String detail) {
     return new ApiException(HttpStatus.NOT_FOUND, "not-found", detail, List.of());
   }

@@ -2,8 +2,10 @@ package io.herald.support.web;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Map;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
@@ -27,7 +29,26 @@ public final class Problems {
   private static final JsonMapper JSON =
       JsonMapper.builder().addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
 
+  private static final Map<Integer, String> KINDS =
+      Map.of(
+          400, "malformed-request",
+          401, "unauthorized",
+          403, "forbidden",
+          404, "not-found",
+          405, "method-not-allowed",
+          406, "not-acceptable",
+          413, "request-too-large",
+          415, "unsupported-media-type",
+          429, "rate-limited",
+          503, "service-unavailable");
+
   private Problems() {}
+
+  /** The kind of a problem known only by its status (an error of the framework's). */
+  public static String kindOf(HttpStatusCode status) {
+    return KINDS.getOrDefault(
+        status.value(), status.is5xxServerError() ? "internal-error" : "request-refused");
+  }
 
   public static String type(String kind) {
     return TYPE_PREFIX + kind;

@@ -26,7 +26,7 @@ class TokenVerifierTest {
         new TokenIssuer(SECRET, NOW)
             .issue(new HeraldPrincipal("acme", "alice", List.of("editor")), Duration.ofHours(1));
 
-    HeraldPrincipal principal = verifier.verify(token);
+    HeraldPrincipal principal = verifier.verify(token).block();
 
     assertThat(principal).isEqualTo(new HeraldPrincipal("acme", "alice", List.of("editor")));
   }
@@ -39,7 +39,7 @@ class TokenVerifierTest {
                 new HeraldPrincipal("acme", "alice", List.of("author"), List.of("shoes", "hats")),
                 Duration.ofHours(1));
 
-    HeraldPrincipal principal = verifier.verify(token);
+    HeraldPrincipal principal = verifier.verify(token).block();
 
     assertThat(principal.brands()).containsExactly("shoes", "hats");
     assertThat(principal.mayActFor("hats")).isTrue();
@@ -56,7 +56,7 @@ class TokenVerifierTest {
         new TokenIssuer(other, NOW)
             .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofHours(1));
 
-    assertThatThrownBy(() -> verifier.verify(token))
+    assertThatThrownBy(() -> verifier.verify(token).block())
         .isInstanceOf(InvalidTokenException.class)
         .hasMessage("token signature is not valid");
   }
@@ -68,17 +68,19 @@ class TokenVerifierTest {
         new TokenIssuer(SECRET, yesterday)
             .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofHours(1));
 
-    assertThatThrownBy(() -> verifier.verify(token)).hasMessage("token has expired");
+    assertThatThrownBy(() -> verifier.verify(token).block()).hasMessage("token has expired");
   }
 
   @Test
   void shouldRefuseGarbageAndUnsignedTokens() {
-    assertThatThrownBy(() -> verifier.verify("not-a-token"))
+    assertThatThrownBy(() -> verifier.verify("not-a-token").block())
         .hasMessage("token is not a signed JWT");
     // {"alg":"none"} header with a plausible payload
     assertThatThrownBy(
             () ->
-                verifier.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsInRlbmFudCI6ImFjbWUifQ."))
+                verifier
+                    .verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsInRlbmFudCI6ImFjbWUifQ.")
+                    .block())
         .isInstanceOf(InvalidTokenException.class);
   }
 
