@@ -108,13 +108,22 @@ class GatewayProblemHandler extends ResponseEntityExceptionHandler {
       root = root.getCause();
     }
     log.warn("Command refused, broker did not acknowledge: {}", root.toString(), ex);
-    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-        .header(HttpHeaders.RETRY_AFTER, "5")
-        .body(
-            problem(
+    ProblemDetail problem =
+        ex.mayHaveBeenAccepted()
+            ? problem(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "broker-unavailable",
-                "The command was not accepted; retry with the same Idempotency-Key."));
+                "The broker did not confirm the command in time; it may still have been accepted."
+                    + " Retry with the same Idempotency-Key: a retry with the key is applied once.")
+            : problem(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "broker-unavailable",
+                "The command was not accepted: it never reached the broker. Retry, with the same"
+                    + " Idempotency-Key if it had one.");
+    problem.setProperty("accepted", ex.mayHaveBeenAccepted() ? "unknown" : "no");
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, "5")
+        .body(problem);
   }
 
   private static ProblemDetail problem(HttpStatus status, String kind, String detail) {

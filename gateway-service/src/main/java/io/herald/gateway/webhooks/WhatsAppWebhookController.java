@@ -133,7 +133,8 @@ class WhatsAppWebhookController {
     return Mono.fromFuture(() -> publish(events))
         .subscribeOn(Schedulers.boundedElastic())
         .timeout(gateway.publishTimeout())
-        .onErrorMap(BrokerUnavailableException::new)
+        // Meta retries a callback that is not answered 200; the events carry their own ids.
+        .onErrorMap(BrokerUnavailableException::unconfirmed)
         .thenReturn(ResponseEntity.ok().build());
   }
 

@@ -22,7 +22,14 @@ public class NoBroker {
     return new CommandPublisher(
         new KafkaTemplate<String, SpecificRecord>(
             new DefaultKafkaProducerFactory<>(config, new StringSerializer(), null)),
-        properties);
+        properties,
+        kafkaProperties());
+  }
+
+  private static org.springframework.boot.kafka.autoconfigure.KafkaProperties kafkaProperties() {
+    var kafka = new org.springframework.boot.kafka.autoconfigure.KafkaProperties();
+    kafka.getProducer().getProperties().put("delivery.timeout.ms", "2000");
+    return kafka;
   }
 
   @Bean

@@ -33,7 +33,6 @@ class GatewayWithoutBackendsIT {
     registry.add(
         "herald.registry-url", () -> "http://127.0.0.1:" + CLOSED_PORT + "/apis/registry/v3");
     registry.add("herald.security.jwt-secret", () -> SECRET);
-    registry.add("herald.gateway.publish-timeout", () -> "2s");
     registry.add(
         "herald.gateway.notification-service-url", () -> "http://127.0.0.1:" + CLOSED_PORT);
   }
@@ -70,7 +69,10 @@ class GatewayWithoutBackendsIT {
         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .expectBody()
         .jsonPath("$.type")
-        .isEqualTo("https://herald.dev/problems/broker-unavailable");
+        .isEqualTo("https://herald.dev/problems/broker-unavailable")
+        // The topic's metadata never came: the record never left the gateway.
+        .jsonPath("$.accepted")
+        .isEqualTo("no");
   }
 
   @Test
