@@ -525,6 +525,53 @@ class PlatformEndToEndIT {
   }
 
   @Test
+  void shouldPublishEveryContractAtStartAndServeTheAsyncApiDocument() throws Exception {
+    // The owners register their topics' value types once they are up, before anything is produced.
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (io.herald.events.catalog.TopicSpec topic : io.herald.events.catalog.TopicCatalog.ALL) {
+      for (Class<?> type : topic.valueTypes()) {
+        expected.add(topic.name() + "-" + type.getSimpleName());
+      }
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        JSON.readTree(
+                                HTTP.send(
+                                        HttpRequest.newBuilder(
+                                                URI.create(
+                                                    platform.registryBase()
+                                                        + "/apis/ccompat/v7/subjects"))
+                                            .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                    .body())
+                            .valueStream()
+                            .map(subject -> subject.asString())
+                            .toList())
+                    .containsAll(expected));
+
+    HttpResponse<String> asyncApi =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/asyncapi/asyncapi.yaml"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(asyncApi.statusCode()).isEqualTo(200);
+    assertThat(asyncApi.body()).startsWith("asyncapi: 3.0.0").contains("content.approvals.v1");
+    HttpResponse<String> contract =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        platform.gatewayUrl()
+                            + "/asyncapi/src/main/avro/events/ContentApproved.avsc"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(contract.statusCode()).isEqualTo(200);
+    assertThat(contract.body()).contains("\"ContentApproved\"");
+  }
+
+  @Test
   void shouldEnforceBackwardCompatibilityInTheRegistry() throws Exception {
     String subjects =
         platform.registryBase() + "/apis/ccompat/v7/subjects/e2e.compat.v1-Thing/versions";

@@ -156,6 +156,28 @@ class GatewayWithoutBackendsIT {
         .isEqualTo("https://herald.dev/problems/unsupported-media-type");
   }
 
+  @Test
+  void shouldServeTheAsyncApiDocumentAndItsContractsWithoutAToken() {
+    http.get()
+        .uri("/asyncapi/asyncapi.yaml")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .value(
+            body -> org.assertj.core.api.Assertions.assertThat(body).startsWith("asyncapi: 3.0.0"));
+    http.get()
+        .uri("/asyncapi/src/main/avro/events/NotificationRequested.avsc")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .value(
+            body ->
+                org.assertj.core.api.Assertions.assertThat(body)
+                    .contains("\"NotificationRequested\""));
+  }
+
   private static String token() {
     return TestTokens.issue(SECRET, "acme", "alice");
   }

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
@@ -121,6 +122,34 @@ public class HeraldKafkaConfiguration {
             recoverer, new FixedBackOff(500L, properties.deliveryAttempts() - 1L));
     handler.addNotRetryableExceptions(PoisonRecordException.class);
     return handler;
+  }
+
+  /**
+   * Registers the contracts of the service's own topics once it is up, retrying in the background
+   * while the registry cannot be reached (producers register on first use in any case).
+   */
+  @Bean
+  @ConditionalOnProperty(name = "herald.kafka.owner")
+  org.springframework.context.ApplicationListener<
+          org.springframework.boot.context.event.ApplicationReadyEvent>
+      heraldSchemaRegistration(
+          HeraldKafkaProperties properties,
+          @org.springframework.beans.factory.annotation.Value("${herald.registry-url}")
+              String registryUrl) {
+    SchemaRegistration registration = new SchemaRegistration(registryUrl);
+    return ready ->
+        reactor.core.publisher.Mono.fromCallable(() -> registration.register(properties.owner()))
+            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .retryWhen(
+                reactor.util.retry.Retry.backoff(20, Duration.ofSeconds(1))
+                    .maxBackoff(Duration.ofSeconds(30))
+                    .doBeforeRetry(
+                        retry ->
+                            log.warn(
+                                "Registering topic contracts failed, retrying: {}",
+                                retry.failure().getMessage())))
+            .subscribe(
+                subjects -> {}, e -> log.error("Topic contracts not registered: {}", e.toString()));
   }
 
   @Bean(destroyMethod = "close")
