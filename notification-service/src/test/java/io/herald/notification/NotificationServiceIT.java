@@ -472,4 +472,18 @@ class NotificationServiceIT {
             io.herald.events.catalog.TopicCatalog.consumedBy(
                 io.herald.events.catalog.TopicCatalog.NOTIFICATION));
   }
+
+  @Test
+  void shouldHandleExactlyTheOperationsTheOpenApiDocumentGivesIt(
+      @Autowired
+          @org.springframework.beans.factory.annotation.Qualifier("requestMappingHandlerMapping")
+          org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping
+              mapping) {
+    assertThat(
+            io.herald.support.testing.OpenApiDrift.differences(
+                mapping,
+                "notification-service",
+                handler -> handler.getBeanType().getPackageName().startsWith("io.herald")))
+        .isEmpty();
+  }
 }

@@ -1,5 +1,7 @@
 package io.herald.gateway.notifications;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.herald.support.testing.FreePorts;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
@@ -7,6 +9,7 @@ import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
@@ -157,7 +160,15 @@ class GatewayWithoutBackendsIT {
   }
 
   @Test
-  void shouldServeTheAsyncApiDocumentAndItsContractsWithoutAToken() {
+  void shouldServeTheApiDocumentsAndTheContractsWithoutAToken() {
+    http.get()
+        .uri("/openapi/herald-api.yaml")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .value(
+            body -> org.assertj.core.api.Assertions.assertThat(body).startsWith("openapi: 3.1.0"));
     http.get()
         .uri("/asyncapi/asyncapi.yaml")
         .exchange()
@@ -180,5 +191,32 @@ class GatewayWithoutBackendsIT {
 
   private static String token() {
     return TestTokens.issue(SECRET, "acme", "alice");
+  }
+
+  @Test
+  void shouldHandleExactlyTheOperationsTheOpenApiDocumentGivesIt(
+      @Autowired
+          @org.springframework.beans.factory.annotation.Qualifier("requestMappingHandlerMapping")
+          org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping
+              mapping) {
+    assertThat(
+            io.herald.support.testing.OpenApiDrift.differences(
+                mapping,
+                "gateway-service",
+                handler ->
+                    handler.getBeanType().getPackageName().startsWith("io.herald")
+                        && !handler
+                            .getBeanType()
+                            .getPackageName()
+                            .equals("io.herald.gateway.routing")))
+        .isEmpty();
+    assertThat(
+            io.herald.support.testing.OpenApiDrift.unrouted(
+                mapping,
+                handler ->
+                    handler.getBeanType().getPackageName().equals("io.herald.gateway.routing"),
+                java.util.List.of("notification-service", "publishing-service")))
+        .as("operations of the services behind the gateway that it does not route")
+        .isEmpty();
   }
 }

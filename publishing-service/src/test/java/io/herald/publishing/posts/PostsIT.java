@@ -315,4 +315,18 @@ class PostsIT extends PublishingIntegrationTest {
             io.herald.events.catalog.TopicCatalog.consumedBy(
                 io.herald.events.catalog.TopicCatalog.PUBLISHING));
   }
+
+  @Test
+  void shouldHandleExactlyTheOperationsTheOpenApiDocumentGivesIt(
+      @Autowired
+          @org.springframework.beans.factory.annotation.Qualifier("requestMappingHandlerMapping")
+          org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping
+              mapping) {
+    assertThat(
+            io.herald.support.testing.OpenApiDrift.differences(
+                mapping,
+                "publishing-service",
+                handler -> handler.getBeanType().getPackageName().startsWith("io.herald")))
+        .isEmpty();
+  }
 }
