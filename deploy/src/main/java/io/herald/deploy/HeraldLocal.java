@@ -27,6 +27,8 @@ import java.util.concurrent.CountDownLatch;
  * ./herald bench publishing 20000   publishing jobs/s, X simulator answering in 50 ms
  * ./herald bench publishing-scheduled 10000   jobs due in one second, two publishing instances
  * ./herald bench inbox 10000000     inbox page and counts latency, N items over 10,000 users
+ * ./herald bench http throughput    accepted POST /api/notifications a second through the gateway
+ * ./herald bench http latency 5000  p99 of POST /api/notifications at a steady 5,000/s
  * ./herald whatsapp-statuses        play Meta: signed delivered and read webhooks for sent messages
  * </pre>
  *
@@ -53,6 +55,8 @@ public final class HeraldLocal {
           String[] rest = Arrays.copyOfRange(args, 1, args.length);
           if (rest.length > 0 && (rest[0].equals("worker") || rest[0].equals("outage"))) {
             WorkerBenchmark.run(home, rest);
+          } else if (rest.length > 0 && rest[0].equals("http")) {
+            HttpBenchmark.run(home, rest);
           } else if (rest.length > 0 && rest[0].equals("sse")) {
             SseBenchmark.run(home, rest);
           } else if (rest.length > 0 && rest[0].equals("inbox")) {
@@ -71,6 +75,7 @@ public final class HeraldLocal {
                   + " | bench pipeline|fanout [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
                   + " | bench publishing|publishing-scheduled [N] [RUNS] | bench inbox [ITEMS] [SAMPLES]"
                   + " | bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS] [WARMUP]"
+                  + " | bench http throughput [SECONDS] [RUNS] [CONNECTIONS] | bench http latency [RATE] [SECONDS] [RUNS]"
                   + " | whatsapp-statuses [delivered read ...]]");
           System.exit(2);
         }
