@@ -3,6 +3,8 @@ package io.herald.gateway.commands;
 import io.herald.events.catalog.TopicSpec;
 import io.herald.gateway.GatewayProperties;
 import io.herald.gateway.errors.BrokerUnavailableException;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.specific.SpecificRecord;
@@ -28,6 +30,9 @@ import reactor.core.scheduler.Schedulers;
  */
 @Component
 public class CommandPublisher implements DisposableBean {
+
+  /** Restores thread locals (the observation) from a Reactor context. */
+  public static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
 
   private final KafkaTemplate<String, SpecificRecord> kafka;
   private final GatewayProperties properties;
@@ -73,18 +78,22 @@ public class CommandPublisher implements DisposableBean {
     }
     AtomicBoolean handedOver = new AtomicBoolean();
     // send() may block while it fetches metadata (up to max.block.ms): keep it off the event loop.
-    return Mono.defer(
-            () -> {
+    return Mono.deferContextual(
+            context -> {
               long deadline = System.nanoTime() + sendWindow.toNanos();
               return Mono.fromFuture(
-                  () ->
-                      DeadlineSerializer.within(
+                  () -> {
+                    // The request's observation, so the record carries the caller's trace.
+                    try (ContextSnapshot.Scope scope = SNAPSHOTS.setThreadLocalsFrom(context)) {
+                      return DeadlineSerializer.within(
                           deadline,
                           () -> {
                             var future = kafka.send(topic.name(), key, event);
                             handedOver.set(!future.isCompletedExceptionally());
                             return future;
-                          }));
+                          });
+                    }
+                  });
             })
         .subscribeOn(sends)
         .timeout(properties.publishTimeout())

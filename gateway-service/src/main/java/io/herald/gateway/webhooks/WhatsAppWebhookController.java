@@ -2,6 +2,7 @@ package io.herald.gateway.webhooks;
 
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.gateway.GatewayProperties;
+import io.herald.gateway.commands.CommandPublisher;
 import io.herald.gateway.errors.BrokerUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -130,7 +131,14 @@ class WhatsAppWebhookController {
     meters
         .counter("herald.webhook.callbacks", "provider", "whatsapp", "outcome", "accepted")
         .increment();
-    return Mono.fromFuture(() -> publish(events))
+    return Mono.deferContextual(
+            context ->
+                Mono.fromFuture(
+                    () -> {
+                      try (var scope = CommandPublisher.SNAPSHOTS.setThreadLocalsFrom(context)) {
+                        return publish(events);
+                      }
+                    }))
         .subscribeOn(Schedulers.boundedElastic())
         .timeout(gateway.publishTimeout())
         // Meta retries a callback that is not answered 200; the events carry their own ids.

@@ -256,6 +256,31 @@ class NotificationCommandIT {
         .isEqualTo("https://herald.dev/problems/invalid-idempotency-key");
   }
 
+  @Test
+  void shouldContinueTheCallersTraceOnTheEvent() {
+    // 32 hex digits, as W3C trace ids are.
+    String traceId = UUID.randomUUID().toString().replace("-", "");
+    NotificationAccepted accepted =
+        http.post()
+            .uri("/api/notifications")
+            .header("Authorization", "Bearer " + token("acme", "alice"))
+            .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(BODY)
+            .exchange()
+            .expectStatus()
+            .isAccepted()
+            .expectBody(NotificationAccepted.class)
+            .returnResult()
+            .getResponseBody();
+
+    ConsumerRecord<String, byte[]> record = recordWithKey(accepted.requestId());
+    assertThat(
+            new String(record.headers().lastHeader("traceparent").value(), StandardCharsets.UTF_8))
+        .as("the event's trace is the caller's")
+        .startsWith("00-" + traceId + "-");
+  }
+
   private String accept(String token, String idempotencyKey) {
     NotificationAccepted accepted =
         http.post()
