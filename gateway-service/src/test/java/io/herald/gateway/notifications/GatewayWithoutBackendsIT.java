@@ -3,6 +3,7 @@ package io.herald.gateway.notifications;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.support.testing.FreePorts;
+import io.herald.support.testing.OpenApiDrift;
 import io.herald.support.testing.PostgresTestDatabase;
 import io.herald.support.testing.TestTokens;
 import java.time.Duration;
@@ -199,22 +200,15 @@ class GatewayWithoutBackendsIT {
           @org.springframework.beans.factory.annotation.Qualifier("requestMappingHandlerMapping")
           org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping
               mapping) {
+    String routing = "io.herald.gateway.routing";
     assertThat(
-            io.herald.support.testing.OpenApiDrift.differences(
-                mapping,
-                "gateway-service",
-                handler ->
-                    handler.getBeanType().getPackageName().startsWith("io.herald")
-                        && !handler
-                            .getBeanType()
-                            .getPackageName()
-                            .equals("io.herald.gateway.routing")))
+            OpenApiDrift.differences(
+                mapping, "gateway-service", OpenApiDrift.heraldHandlers(routing)))
         .isEmpty();
     assertThat(
-            io.herald.support.testing.OpenApiDrift.unrouted(
+            OpenApiDrift.unrouted(
                 mapping,
-                handler ->
-                    handler.getBeanType().getPackageName().equals("io.herald.gateway.routing"),
+                handler -> handler.getBeanType().getPackageName().equals(routing),
                 java.util.List.of("notification-service", "publishing-service")))
         .as("operations of the services behind the gateway that it does not route")
         .isEmpty();

@@ -299,18 +299,7 @@ class PostsIT extends PublishingIntegrationTest {
   @Test
   void shouldConsumeExactlyTheTopicsTheCatalogNamesForIt(
       @Autowired org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners) {
-    java.util.Set<String> topics = new java.util.TreeSet<>();
-    listeners
-        .getListenerContainers()
-        .forEach(
-            container -> {
-              String[] names = container.getContainerProperties().getTopics();
-              if (names != null) {
-                topics.addAll(java.util.List.of(names));
-              }
-            });
-
-    assertThat(topics)
+    assertThat(io.herald.support.testing.ListenerTopics.of(listeners))
         .isEqualTo(
             io.herald.events.catalog.TopicCatalog.consumedBy(
                 io.herald.events.catalog.TopicCatalog.PUBLISHING));
@@ -326,7 +315,7 @@ class PostsIT extends PublishingIntegrationTest {
             io.herald.support.testing.OpenApiDrift.differences(
                 mapping,
                 "publishing-service",
-                handler -> handler.getBeanType().getPackageName().startsWith("io.herald")))
+                io.herald.support.testing.OpenApiDrift.heraldHandlers()))
         .isEmpty();
   }
 }

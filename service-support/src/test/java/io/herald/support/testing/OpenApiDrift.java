@@ -103,6 +103,15 @@ public final class OpenApiDrift {
     return operations;
   }
 
+  /** The handlers of Herald's own code, but for those in {@code excludedPackages}. */
+  public static Predicate<HandlerMethod> heraldHandlers(String... excludedPackages) {
+    Set<String> excluded = Set.of(excludedPackages);
+    return handler -> {
+      String name = handler.getBeanType().getPackageName();
+      return name.startsWith("io.herald") && !excluded.contains(name);
+    };
+  }
+
   /** What the document and the handlers disagree on; empty when they agree. */
   public static List<String> differences(
       RequestMappingHandlerMapping mapping, String service, Predicate<HandlerMethod> owned) {
