@@ -172,14 +172,15 @@ class JobRecoveryIT {
 
   @Test
   void shouldNotPostAgainAfterAnInstanceIsKilledMidPublish() throws Exception {
-    // X makes each post when the request arrives and answers 4 s later: long enough to kill the
-    // instance with every post made on X and none of the answers recorded.
+    // X makes each post when the request arrives and answers 20 s later: long enough to kill the
+    // instance with every post made on X and none of the answers recorded, even when the jobs are
+    // claimed in more than one batch on a busy machine.
     x.stubFor(
         post(urlPathEqualTo("/2/tweets"))
             .atPriority(1)
             .withRequestBody(containing("Crash "))
             .willReturn(
-                aResponse().withFixedDelay(4_000).withTransformers(SimulatedXTimeline.NAME)));
+                aResponse().withFixedDelay(20_000).withTransformers(SimulatedXTimeline.NAME)));
     Process first = start("crash-1");
     connect();
     List<String> posts = approvedPosts(20, "Crash ");
