@@ -172,21 +172,24 @@ class JobRecoveryIT {
 
   @Test
   void shouldNotPostAgainAfterAnInstanceIsKilledMidPublish() throws Exception {
-    // X makes each post when the request arrives and answers 20 s later: long enough to kill the
-    // instance with every post made on X and none of the answers recorded, even when the jobs are
-    // claimed in more than one batch on a busy machine.
+    // X makes each post when the request arrives and answers 8 s later (well within the 20 s a
+    // call may take): long enough to kill the instance with every post made on X and none of the
+    // answers recorded.
     x.stubFor(
         post(urlPathEqualTo("/2/tweets"))
             .atPriority(1)
             .withRequestBody(containing("Crash "))
             .willReturn(
-                aResponse().withFixedDelay(20_000).withTransformers(SimulatedXTimeline.NAME)));
+                aResponse().withFixedDelay(8_000).withTransformers(SimulatedXTimeline.NAME)));
     Process first = start("crash-1");
     connect();
     List<String> posts = approvedPosts(20, "Crash ");
 
-    publish(posts, null);
-    await().atMost(Duration.ofSeconds(30)).until(() -> requestsAtX() == posts.size());
+    // Due together a few seconds from now, so that one claim takes all 20 and every call is in
+    // flight at once (jobs created over several consumer batches would otherwise be claimed, and
+    // answered, in waves).
+    publish(posts, Instant.now().plusSeconds(6));
+    await().atMost(Duration.ofSeconds(40)).until(() -> requestsAtX() == posts.size());
     first.destroyForcibly().waitFor(); // SIGKILL mid-call
     assertThat(jobStates()).as("jobs left running by the dead instance").containsOnly("running");
 
