@@ -127,8 +127,6 @@ class GatewayProblemHandler extends ResponseEntityExceptionHandler {
   }
 
   private static ProblemDetail problem(HttpStatus status, String kind, String detail) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-    problem.setType(URI.create(Problems.type(kind)));
-    return problem;
+    return Problems.of(status, kind, detail, null);
   }
 }

@@ -89,6 +89,7 @@ class RateLimiter {
   }
 
   private static long version(Limit limit) {
-    return Math.abs((long) (limit.limit() * 31 + limit.period().toMillis()) % Long.MAX_VALUE) + 1;
+    // Positive and different for every limit and period a tenant is given.
+    return limit.limit() * 31 + limit.period().toMillis();
   }
 }
