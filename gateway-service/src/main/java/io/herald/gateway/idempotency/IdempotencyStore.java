@@ -1,7 +1,12 @@
 package io.herald.gateway.idempotency;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -10,6 +15,9 @@ import reactor.core.publisher.Mono;
  * The first answer to each {@code Idempotency-Key}, in the gateway's PostgreSQL database, so every
  * gateway instance sees the same keys and they survive a restart. Times are the database's, so
  * instances with skewed clocks agree on expiry and leases.
+ *
+ * <p>Claims and answers are written in groups ({@link GroupedWrites}): one multi-row statement
+ * carries every request's claim (or answer) that arrived while the previous one ran.
  */
 @Component
 class IdempotencyStore {
@@ -19,8 +27,12 @@ class IdempotencyStore {
       INSERT INTO idempotency_records AS r
           (tenant_id, user_id, idempotency_key, fingerprint, claim_id, locked_until,
            created_at, expires_at)
-      VALUES (:tenant, :user, :key, :fingerprint, :claim,
-              now() + make_interval(secs => :lease), now(), now() + make_interval(secs => :retention))
+      SELECT v.tenant_id, v.user_id, v.idempotency_key, decode(v.fingerprint, 'hex'), v.claim_id,
+             now() + make_interval(secs => :lease), now(),
+             now() + make_interval(secs => :retention)
+        FROM unnest(:tenants::text[], :users::text[], :keys::text[], :fingerprints::text[],
+                    :claims::uuid[])
+             AS v(tenant_id, user_id, idempotency_key, fingerprint, claim_id)
       ON CONFLICT (tenant_id, user_id, idempotency_key) DO UPDATE
          SET fingerprint = excluded.fingerprint, claim_id = excluded.claim_id,
              locked_until = excluded.locked_until, status = NULL, content_type = NULL,
@@ -42,11 +54,15 @@ class IdempotencyStore {
 
   private static final String COMPLETE =
       """
-      UPDATE idempotency_records
-         SET status = :status, content_type = :contentType, location = :location, body = :body,
-             claim_id = NULL, locked_until = NULL
-       WHERE tenant_id = :tenant AND user_id = :user AND idempotency_key = :key
-         AND claim_id = :claim
+      UPDATE idempotency_records AS r
+         SET status = v.status::smallint, content_type = v.content_type, location = v.location,
+             body = decode(v.body, 'base64'), claim_id = NULL, locked_until = NULL
+        FROM unnest(:tenants::text[], :users::text[], :keys::text[], :claims::uuid[],
+                    :statuses::int4[], :contentTypes::text[], :locations::text[], :bodies::text[])
+             AS v(tenant_id, user_id, idempotency_key, claim_id, status, content_type, location,
+                  body)
+       WHERE r.tenant_id = v.tenant_id AND r.user_id = v.user_id
+         AND r.idempotency_key = v.idempotency_key AND r.claim_id = v.claim_id
       """;
 
   private static final String RELEASE =
@@ -62,13 +78,24 @@ class IdempotencyStore {
        WHERE ctid IN (SELECT ctid FROM idempotency_records WHERE expires_at <= now() LIMIT :limit)
       """;
 
+  /** Requests' claims and answers go to the database together, this many at most a statement. */
+  static final int MAX_BATCH = 256;
+
   private final DatabaseClient database;
   private final IdempotencyProperties properties;
+  private final GroupedWrites<Claim, Boolean> claims =
+      new GroupedWrites<>(MAX_BATCH, this::claimAll, claim -> claim.scope());
+  private final GroupedWrites<Completion, Boolean> completions =
+      new GroupedWrites<>(MAX_BATCH, this::completeAll, completion -> completion.claim());
 
   IdempotencyStore(DatabaseClient database, IdempotencyProperties properties) {
     this.database = database;
     this.properties = properties;
   }
+
+  private record Claim(IdempotencyScope scope, byte[] fingerprint, UUID claim) {}
+
+  private record Completion(IdempotencyScope scope, UUID claim, StoredResponse response) {}
 
   /**
    * Takes the key for one request. Completes with {@code true} when the caller now holds it (first
@@ -76,17 +103,45 @@ class IdempotencyStore {
    * has it.
    */
   Mono<Boolean> claim(IdempotencyScope scope, byte[] fingerprint, UUID claim) {
+    return claims.submit(new Claim(scope, fingerprint, claim));
+  }
+
+  /** One statement for many claims: each is taken (true) or not (null). */
+  private Mono<List<Boolean>> claimAll(List<Claim> batch) {
+    int size = batch.size();
+    String[] tenants = new String[size];
+    String[] users = new String[size];
+    String[] keys = new String[size];
+    String[] fingerprints = new String[size];
+    UUID[] claimIds = new UUID[size];
+    for (int i = 0; i < size; i++) {
+      Claim claim = batch.get(i);
+      tenants[i] = claim.scope().tenantId();
+      users[i] = claim.scope().userId();
+      keys[i] = claim.scope().key();
+      fingerprints[i] = HexFormat.of().formatHex(claim.fingerprint());
+      claimIds[i] = claim.claim();
+    }
     return database
         .sql(CLAIM)
-        .bind("tenant", scope.tenantId())
-        .bind("user", scope.userId())
-        .bind("key", scope.key())
-        .bind("fingerprint", ByteBuffer.wrap(fingerprint))
-        .bind("claim", claim)
+        .bind("tenants", tenants)
+        .bind("users", users)
+        .bind("keys", keys)
+        .bind("fingerprints", fingerprints)
+        .bind("claims", claimIds)
         .bind("lease", (double) properties.lease().toMillis() / 1000)
         .bind("retention", (double) properties.retention().toMillis() / 1000)
-        .map(row -> claim.equals(row.get("claim_id", UUID.class)))
-        .one();
+        .map(row -> row.get("claim_id", UUID.class))
+        .all()
+        .collect(Collectors.toSet())
+        .map(
+            taken -> {
+              List<Boolean> outcomes = new ArrayList<>(size);
+              for (Claim claim : batch) {
+                outcomes.add(taken.contains(claim.claim()) ? Boolean.TRUE : null);
+              }
+              return outcomes;
+            });
   }
 
   /** The record of a key that {@link #claim} could not take; empty if it is gone meanwhile. */
@@ -118,24 +173,43 @@ class IdempotencyStore {
 
   /** Stores the answer of the request holding {@code claim}; later uses of the key replay it. */
   Mono<Void> complete(IdempotencyScope scope, UUID claim, StoredResponse response) {
-    DatabaseClient.GenericExecuteSpec spec =
-        database
-            .sql(COMPLETE)
-            .bind("tenant", scope.tenantId())
-            .bind("user", scope.userId())
-            .bind("key", scope.key())
-            .bind("claim", claim)
-            .bind("status", (short) response.status())
-            .bind("body", ByteBuffer.wrap(response.body()));
-    spec =
-        response.contentType() == null
-            ? spec.bindNull("contentType", String.class)
-            : spec.bind("contentType", response.contentType());
-    spec =
-        response.location() == null
-            ? spec.bindNull("location", String.class)
-            : spec.bind("location", response.location());
-    return spec.then();
+    return completions.submit(new Completion(scope, claim, response)).then();
+  }
+
+  /** One statement for many answers. */
+  private Mono<List<Boolean>> completeAll(List<Completion> batch) {
+    int size = batch.size();
+    String[] tenants = new String[size];
+    String[] users = new String[size];
+    String[] keys = new String[size];
+    UUID[] claimIds = new UUID[size];
+    Integer[] statuses = new Integer[size];
+    String[] contentTypes = new String[size];
+    String[] locations = new String[size];
+    String[] bodies = new String[size];
+    for (int i = 0; i < size; i++) {
+      Completion completion = batch.get(i);
+      tenants[i] = completion.scope().tenantId();
+      users[i] = completion.scope().userId();
+      keys[i] = completion.scope().key();
+      claimIds[i] = completion.claim();
+      statuses[i] = completion.response().status();
+      contentTypes[i] = completion.response().contentType();
+      locations[i] = completion.response().location();
+      bodies[i] = Base64.getEncoder().encodeToString(completion.response().body());
+    }
+    return database
+        .sql(COMPLETE)
+        .bind("tenants", tenants)
+        .bind("users", users)
+        .bind("keys", keys)
+        .bind("claims", claimIds)
+        .bind("statuses", statuses)
+        .bind("contentTypes", contentTypes)
+        .bind("locations", locations)
+        .bind("bodies", bodies)
+        .then()
+        .thenReturn(List.of());
   }
 
   /** Gives the key up: the next use of it runs the command anew. */

@@ -12,8 +12,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -136,6 +139,50 @@ class IdempotencyIT {
     String markerId = JSON.readTree(marker.body()).get("requestId").asString();
     List<String> keys = keysOnTopicUntil(markerId);
     assertThat(keys).filteredOn(requestId::equals).hasSize(1);
+  }
+
+  @Test
+  void shouldRunAKeyOnceWhenItsRetriesArriveTogetherAmongOtherKeys() throws Exception {
+    String alice = TestTokens.issue(SECRET, "acme", "alice");
+    String shared = "burst-" + UUID.randomUUID();
+    List<CompletableFuture<HttpResponse<String>>> sameKey = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> ownKeys = new ArrayList<>();
+    // Claims that arrive together are written together: the copies of one key among other keys.
+    for (int i = 0; i < 40; i++) {
+      GatewayInstance gateway = i % 2 == 0 ? first : second;
+      sameKey.add(sendAsync(gateway, "POST", "/api/notifications", alice, shared, BODY));
+      ownKeys.add(
+          sendAsync(
+              gateway, "POST", "/api/notifications", alice, "own-" + UUID.randomUUID(), BODY));
+    }
+
+    Set<String> requestIds = new HashSet<>();
+    int firstAnswers = 0;
+    for (CompletableFuture<HttpResponse<String>> answer : sameKey) {
+      HttpResponse<String> response = answer.get(30, TimeUnit.SECONDS);
+      assertThat(response.statusCode()).as(response.body()).isIn(202, 409);
+      if (response.statusCode() == 202) {
+        requestIds.add(JSON.readTree(response.body()).get("requestId").asString());
+        if (response.headers().firstValue("Idempotent-Replayed").isEmpty()) {
+          firstAnswers++;
+        }
+      }
+    }
+    assertThat(firstAnswers).isEqualTo(1);
+    assertThat(requestIds).hasSize(1);
+    List<String> others = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> answer : ownKeys) {
+      HttpResponse<String> response = answer.get(30, TimeUnit.SECONDS);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+      others.add(JSON.readTree(response.body()).get("requestId").asString());
+    }
+    assertThat(Set.copyOf(others)).hasSize(40);
+    HttpResponse<String> marker = send(first, "POST", "/api/notifications", alice, null, BODY);
+    List<String> keys = keysOnTopicUntil(JSON.readTree(marker.body()).get("requestId").asString());
+    assertThat(keys).filteredOn(requestIds::contains).hasSize(1);
+    for (String other : others) {
+      assertThat(keys).filteredOn(other::equals).hasSize(1);
+    }
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.herald.support.security;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Clock;
@@ -30,6 +32,10 @@ import reactor.core.publisher.Mono;
  * sub} and {@code tenant} claims; {@code roles} and {@code brands} become the principal's. Tokens
  * without a signature ({@code alg: none}) or with another algorithm are refused.
  *
+ * <p>A token that passed is remembered (up to {@value #REMEMBERED} tokens, each for at most {@link
+ * #REMEMBER_FOR} and never past its own expiry), so a client that sends the same token on every
+ * request has its signature checked once, not on every request.
+ *
  * <p>Example: {@code TokenVerifier.jwks(URI.create("https://idp.example/jwks"),
  * "https://idp.example/", "herald-api", Clock.systemUTC()).verify(token)}.
  */
@@ -40,8 +46,22 @@ public class TokenVerifier {
   static final String ROLES_CLAIM = "roles";
   static final String BRANDS_CLAIM = "brands";
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+  static final int REMEMBERED = 10_000;
+  static final Duration REMEMBER_FOR = Duration.ofMinutes(5);
 
   private final ReactiveJwtDecoder decoder;
+  private final Clock clock;
+  private final Cache<String, Verified> verified =
+      Caffeine.newBuilder().maximumSize(REMEMBERED).expireAfterWrite(REMEMBER_FOR).build();
+
+  /** A token that passed every check, and the times within which it still does. */
+  private record Verified(HeraldPrincipal principal, Instant expiresAt, Instant notBefore) {
+
+    boolean holdsAt(Instant now) {
+      return !expiresAt.plus(CLOCK_SKEW).isBefore(now)
+          && (notBefore == null || !notBefore.minus(CLOCK_SKEW).isAfter(now));
+    }
+  }
 
   /** HS256 tokens of the local platform, issuer {@value #ISSUER}, no audience. */
   public TokenVerifier(byte[] secret, Clock clock) {
@@ -52,10 +72,12 @@ public class TokenVerifier {
             .build();
     decoder.setJwtValidator(validator(clock, ISSUER, null));
     this.decoder = decoder;
+    this.clock = clock;
   }
 
-  private TokenVerifier(ReactiveJwtDecoder decoder) {
+  private TokenVerifier(ReactiveJwtDecoder decoder, Clock clock) {
     this.decoder = decoder;
+    this.clock = clock;
   }
 
   /**
@@ -78,7 +100,7 @@ public class TokenVerifier {
                 })
             .build();
     decoder.setJwtValidator(validator(clock, issuer, audience));
-    return new TokenVerifier(decoder);
+    return new TokenVerifier(decoder, clock);
   }
 
   /**
@@ -86,6 +108,14 @@ public class TokenVerifier {
    * to the caller.
    */
   public Mono<HeraldPrincipal> verify(String token) {
+    Verified known = verified.getIfPresent(token);
+    if (known != null) {
+      if (known.holdsAt(Instant.now(clock))) {
+        return Mono.just(known.principal());
+      }
+      // Expired since: the decoder refuses it with the reason.
+      verified.invalidate(token);
+    }
     try {
       // Only signed tokens reach the decoder, so the refusal of the others reads plainly.
       com.nimbusds.jwt.SignedJWT.parse(token);
@@ -95,7 +125,12 @@ public class TokenVerifier {
     return decoder
         .decode(token)
         .onErrorMap(JwtException.class, TokenVerifier::explain)
-        .map(TokenVerifier::principal);
+        .map(
+            jwt -> {
+              HeraldPrincipal principal = principal(jwt);
+              verified.put(token, new Verified(principal, jwt.getExpiresAt(), jwt.getNotBefore()));
+              return principal;
+            });
   }
 
   private static HeraldPrincipal principal(Jwt jwt) {

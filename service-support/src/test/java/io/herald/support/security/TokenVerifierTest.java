@@ -72,6 +72,44 @@ class TokenVerifierTest {
   }
 
   @Test
+  void shouldRefuseARememberedTokenOnceItHasExpired() {
+    MutableClock clock = new MutableClock(NOW.instant());
+    TokenVerifier remembering = new TokenVerifier(SECRET, clock);
+    String token =
+        new TokenIssuer(SECRET, NOW)
+            .issue(new HeraldPrincipal("acme", "alice", List.of()), Duration.ofMinutes(2));
+    assertThat(remembering.verify(token).block().userId()).isEqualTo("alice");
+    assertThat(remembering.verify(token).block().userId()).isEqualTo("alice");
+
+    clock.now = NOW.instant().plus(Duration.ofMinutes(3));
+
+    assertThatThrownBy(() -> remembering.verify(token).block()).hasMessage("token has expired");
+  }
+
+  private static final class MutableClock extends Clock {
+    private Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
   void shouldRefuseGarbageAndUnsignedTokens() {
     assertThatThrownBy(() -> verifier.verify("not-a-token").block())
         .hasMessage("token is not a signed JWT");
