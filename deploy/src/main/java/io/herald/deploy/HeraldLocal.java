@@ -179,6 +179,7 @@ public final class HeraldLocal {
           PostgreSQL           127.0.0.1:%d (user postgres)
           GreenMail            SMTP 127.0.0.1:%d, API http://127.0.0.1:%d/api/user
           WhatsApp/FCM sim.    http://127.0.0.1:%d/__admin/mappings
+          Prometheus           %s
           Logs                 %s
 
         Try it (demo tenant acme: alice, bob, carol; tenant globex: dave):
@@ -206,6 +207,9 @@ public final class HeraldLocal {
         p.smtp(),
         p.mailApi(),
         p.simulators(),
+        platform.hasPrometheus()
+            ? platform.prometheusUrl() + "   (alerts: " + platform.prometheusUrl() + "/alerts)"
+            : "not installed (apt-get install prometheus, then start again)",
         platform.config().dataDir().resolve("logs"),
         p.gateway(),
         p.gateway(),

@@ -63,6 +63,7 @@ public final class Platform implements AutoCloseable {
   private String jwtSecret;
   private ProviderCredentials credentials;
   private volatile boolean closed;
+  private volatile boolean prometheusStarted;
 
   private Platform(PlatformConfig config, PlatformLayout layout) {
     this.config = config;
@@ -172,6 +173,21 @@ public final class Platform implements AutoCloseable {
       services.put(service, startService(service));
     }
     List<CompletableFuture<Void>> ready = new ArrayList<>();
+    Path prometheus = prometheusBinary();
+    if (prometheus == null) {
+      log(
+          "Prometheus not found, starting without it: install Debian's prometheus package"
+              + " (apt-get install prometheus) or set HERALD_PROMETHEUS to a prometheus binary"
+              + " for metrics and alerts at "
+              + prometheusUrl());
+    } else {
+      log("Starting Prometheus on 127.0.0.1:" + ports().prometheus());
+      ManagedProcess process = startPrometheus(prometheus, data.resolve("prometheus"));
+      ready.add(
+          CompletableFuture.runAsync(
+              () -> await(process, () -> Http.status(prometheusUrl() + "/-/ready"), 60)));
+      prometheusStarted = true;
+    }
     services.forEach(
         (name, process) ->
             ready.add(
@@ -686,6 +702,81 @@ public final class Platform implements AutoCloseable {
                 + "io.herald.deploy.simulators.XSimulator,"
                 + "io.herald.deploy.simulators.LinkedInSimulator,"
                 + "io.herald.deploy.simulators.FacebookSimulator"),
+        Map.of());
+  }
+
+  /** Where Prometheus answers, if {@link #hasPrometheus()}. */
+  public String prometheusUrl() {
+    return "http://127.0.0.1:" + ports().prometheus();
+  }
+
+  /** Whether this platform started Prometheus (it does when one is installed). */
+  public boolean hasPrometheus() {
+    return prometheusStarted;
+  }
+
+  private static Path prometheusBinary() {
+    String named = System.getenv("HERALD_PROMETHEUS");
+    if (named != null && !named.isBlank()) {
+      Path path = Path.of(named);
+      if (!Files.isExecutable(path)) {
+        throw new PlatformException("HERALD_PROMETHEUS names " + named + ", not an executable");
+      }
+      return path;
+    }
+    for (String directory : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      Path path = Path.of(directory.isEmpty() ? "." : directory, "prometheus");
+      if (Files.isExecutable(path)) {
+        return path;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Prometheus with the configuration of {@code deploy/prometheus}, its targets moved to this
+   * platform's ports, its rules read from the repository, and its data under the data directory.
+   */
+  private ManagedProcess startPrometheus(Path binary, Path dir) {
+    Path rules = layout.repositoryRoot().resolve("deploy/prometheus/rules");
+    StringBuilder targets = new StringBuilder();
+    for (String service : SERVICES) {
+      targets
+          .append("      - targets: ['127.0.0.1:")
+          .append(port(service))
+          .append("']\n        labels: {application: ")
+          .append(service)
+          .append("}\n");
+    }
+    String configuration =
+        """
+        # Written by the platform at each start from deploy/prometheus/prometheus.yml.
+        global:
+          scrape_interval: 5s
+          evaluation_interval: 5s
+        rule_files:
+          - %s/*.yml
+        scrape_configs:
+          - job_name: herald
+            metrics_path: /actuator/prometheus
+            honor_labels: true
+            static_configs:
+        %s"""
+            .formatted(rules.toAbsolutePath(), targets.toString().replaceAll("(?m)^", "  "));
+    try {
+      Files.createDirectories(dir.resolve("data"));
+      Files.writeString(dir.resolve("prometheus.yml"), configuration, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return launch(
+        "prometheus",
+        List.of(
+            binary.toString(),
+            "--config.file=" + dir.resolve("prometheus.yml"),
+            "--storage.tsdb.path=" + dir.resolve("data"),
+            "--storage.tsdb.retention.time=7d",
+            "--web.listen-address=127.0.0.1:" + ports().prometheus()),
         Map.of());
   }
 

@@ -27,22 +27,28 @@ public record Ports(
     int postgres,
     int smtp,
     int mailApi,
-    int simulators) {
+    int simulators,
+    int prometheus) {
+
+  /** How many ports a platform takes. */
+  static final int COUNT = 14;
 
   public static Ports defaults() {
-    return new Ports(8080, 8081, 8082, 8083, 8084, 8085, 9092, 9093, 8180, 55432, 3025, 8025, 8090);
+    // Prometheus on 9095, not its usual 9090: Debian's package starts a system one there.
+    return new Ports(
+        8080, 8081, 8082, 8083, 8084, 8085, 9092, 9093, 8180, 55432, 3025, 8025, 8090, 9095);
   }
 
-  /** Thirteen distinct free ports: all sockets are held open together, then released. */
+  /** Fourteen distinct free ports: all sockets are held open together, then released. */
   public static Ports free() {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
-      for (int i = 0; i < 13; i++) {
+      for (int i = 0; i < COUNT; i++) {
         sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
       }
       int[] p = sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
       return new Ports(
-          p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
+          p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]);
     } catch (IOException e) {
       throw new IllegalStateException("no free ports", e);
     } finally {
@@ -72,6 +78,7 @@ public record Ports(
     all.put("GreenMail SMTP", smtp);
     all.put("GreenMail API", mailApi);
     all.put("provider simulators (WireMock)", simulators);
+    all.put("Prometheus", prometheus);
     return all;
   }
 

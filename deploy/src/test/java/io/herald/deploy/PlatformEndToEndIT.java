@@ -572,6 +572,63 @@ class PlatformEndToEndIT {
   }
 
   @Test
+  void shouldScrapeEveryServiceAndEvaluateTheAlertRulesInPrometheus() throws Exception {
+    assertThat(platform.hasPrometheus())
+        .as(
+            "Prometheus started: the platform needs Debian's prometheus package for it"
+                + " (apt-get install prometheus; .ci/run installs it)")
+        .isTrue();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              JsonNode up = prometheus("/api/v1/query?query=up%7Bjob%3D%22herald%22%7D");
+              assertThat(up.path("data").path("result"))
+                  .extracting(r -> r.path("metric").path("application").asString())
+                  .containsExactlyInAnyOrderElementsOf(Platform.SERVICES);
+              assertThat(up.path("data").path("result"))
+                  .allSatisfy(r -> assertThat(r.path("value").get(1).asString()).isEqualTo("1"));
+            });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              JsonNode groups = prometheus("/api/v1/rules").path("data").path("groups");
+              assertThat(groups).extracting(g -> g.path("name").asString()).contains("herald");
+              for (JsonNode group : groups) {
+                assertThat(group.path("rules"))
+                    .hasSizeGreaterThanOrEqualTo(14)
+                    .allSatisfy(
+                        rule ->
+                            assertThat(rule.path("health").asString())
+                                .as(rule.path("name").asString() + " " + rule.path("lastError"))
+                                .isEqualTo("ok"));
+              }
+            });
+    // The consumers' own lag figures reach Prometheus: the recorded lag of every consuming service.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        prometheus("/api/v1/query?query=herald:consumer_lag:sum")
+                            .path("data")
+                            .path("result"))
+                    .extracting(r -> r.path("metric").path("application").asString())
+                    .contains("notification-service", "publishing-service", "email-worker"));
+  }
+
+  private static JsonNode prometheus(String path) throws Exception {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(platform.prometheusUrl() + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  @Test
   void shouldEnforceBackwardCompatibilityInTheRegistry() throws Exception {
     String subjects =
         platform.registryBase() + "/apis/ccompat/v7/subjects/e2e.compat.v1-Thing/versions";

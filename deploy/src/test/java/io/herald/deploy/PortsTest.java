@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 class PortsTest {
 
   @Test
-  void shouldPickThirteenDistinctFreePorts() {
+  void shouldPickDistinctFreePortsForEverything() {
     Ports ports = Ports.free();
 
-    assertThat(ports.byOwner().values()).hasSize(13).doesNotHaveDuplicates();
+    assertThat(ports.byOwner().values()).hasSize(Ports.COUNT).doesNotHaveDuplicates();
     assertThat(ports.byOwner().values())
         .allSatisfy(port -> assertThat(Ports.isFree(port)).isTrue());
   }

@@ -70,6 +70,13 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put("management.endpoint.health.show-details", "always");
     p.put("management.endpoint.health.group.readiness.include", "readinessState,kafka");
     p.put("management.metrics.tags.application", "${spring.application.name}");
+    // No trace exemplars in the scrape: the Prometheus client puts them on summaries' counts too,
+    // and Prometheus 2.42 (Debian 12's) then refuses the whole scrape ("does not support
+    // exemplars"). Logs and records carry the trace id instead.
+    p.put(
+        "spring.autoconfigure.exclude",
+        "org.springframework.boot.micrometer.tracing.autoconfigure.prometheus"
+            + ".PrometheusExemplarsAutoConfiguration");
     p.put("spring.webflux.problemdetails.enabled", "true");
     // Kafka clients log every configuration at INFO; keep service logs about the service.
     p.put("logging.level.org.apache.kafka", "WARN");
