@@ -7,6 +7,7 @@ import io.herald.publishing.connections.OAuthFlows;
 import io.herald.publishing.connections.OAuthSettings;
 import io.herald.publishing.connections.TokenCipher;
 import io.herald.publishing.connections.TokenRefresher;
+import io.herald.publishing.jobs.JobMetrics;
 import io.herald.publishing.jobs.JobRunner;
 import io.herald.publishing.jobs.JobStore;
 import io.herald.publishing.jobs.OutboxRelay;
@@ -159,6 +160,15 @@ class PublishingConfiguration {
   OutboxRelay outboxRelay(
       DataSource dataSource, TransactionalKafka kafka, PublishingProperties properties) {
     return new OutboxRelay(dataSource, kafka, properties.jobs().pollInterval());
+  }
+
+  @Bean
+  JobMetrics jobMetrics(DataSource dataSource, MeterRegistry meters, List<PlatformClient> clients) {
+    return new JobMetrics(
+        dataSource,
+        meters,
+        clients.stream().map(PlatformClient::platform).toList(),
+        Duration.ofSeconds(15));
   }
 
   @Bean
