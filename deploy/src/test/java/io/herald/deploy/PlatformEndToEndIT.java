@@ -8,6 +8,7 @@ import io.herald.support.security.HeraldPrincipal;
 import io.herald.support.security.TokenIssuer;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +25,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,6 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * providers, and back through the WhatsApp status webhook; posts through review, from the gateway's
  * commands to publishing-service's state.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PlatformEndToEndIT {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -617,6 +623,36 @@ class PlatformEndToEndIT {
                             .path("result"))
                     .extracting(r -> r.path("metric").path("application").asString())
                     .contains("notification-service", "publishing-service", "email-worker"));
+  }
+
+  /**
+   * Every panel of every dashboard, its query run against the platform's Prometheus after the other
+   * tests' traffic: none may be refused or come back empty.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void shouldShowDataInEveryDashboardPanel() throws Exception {
+    assertThat(platform.hasPrometheus()).isTrue();
+    List<GrafanaDashboards.Query> queries = GrafanaDashboards.queries();
+    assertThat(queries).hasSizeGreaterThan(30);
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              List<String> empty = new ArrayList<>();
+              for (GrafanaDashboards.Query query : queries) {
+                JsonNode answer =
+                    prometheus(
+                        "/api/v1/query?query="
+                            + URLEncoder.encode(query.asPrometheusQuery(), StandardCharsets.UTF_8));
+                if (answer.path("data").path("result").isEmpty()) {
+                  empty.add(query.toString());
+                }
+              }
+              assertThat(empty).as("panels without data").isEmpty();
+            });
   }
 
   private static JsonNode prometheus(String path) throws Exception {
