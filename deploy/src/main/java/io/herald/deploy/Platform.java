@@ -734,11 +734,19 @@ public final class Platform implements AutoCloseable {
   }
 
   /**
+   * The alert rules Prometheus evaluates: a copy of {@code deploy/prometheus/rules} made at each
+   * start. Prometheus reads them again on {@code POST /-/reload}.
+   */
+  public Path prometheusRules() {
+    return config.dataDir().resolve("prometheus").resolve("rules");
+  }
+
+  /**
    * Prometheus with the configuration of {@code deploy/prometheus}, its targets moved to this
-   * platform's ports, its rules read from the repository, and its data under the data directory.
+   * platform's ports, its rules copied from the repository, and its data under the data directory.
    */
   private ManagedProcess startPrometheus(Path binary, Path dir) {
-    Path rules = layout.repositoryRoot().resolve("deploy/prometheus/rules");
+    Path rules = prometheusRules();
     StringBuilder targets = new StringBuilder();
     for (String service : SERVICES) {
       targets
@@ -765,6 +773,17 @@ public final class Platform implements AutoCloseable {
             .formatted(rules.toAbsolutePath(), targets.toString().replaceAll("(?m)^", "  "));
     try {
       Files.createDirectories(dir.resolve("data"));
+      Files.createDirectories(rules);
+      try (var old = Files.list(rules)) {
+        for (Path file : old.toList()) {
+          Files.delete(file);
+        }
+      }
+      try (var files = Files.list(layout.repositoryRoot().resolve("deploy/prometheus/rules"))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
+          Files.copy(file, rules.resolve(file.getFileName()));
+        }
+      }
       Files.writeString(dir.resolve("prometheus.yml"), configuration, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -776,6 +795,8 @@ public final class Platform implements AutoCloseable {
             "--config.file=" + dir.resolve("prometheus.yml"),
             "--storage.tsdb.path=" + dir.resolve("data"),
             "--storage.tsdb.retention.time=7d",
+            // Reloads on POST /-/reload; it listens on the loopback interface only.
+            "--web.enable-lifecycle",
             "--web.listen-address=127.0.0.1:" + ports().prometheus()),
         Map.of());
   }

@@ -577,7 +577,9 @@ class PlatformEndToEndIT {
     assertThat(contract.body()).contains("\"ContentApproved\"");
   }
 
+  /** Runs after the others, when every service has consumed, produced and answered something. */
   @Test
+  @Order(Integer.MAX_VALUE - 2)
   void shouldScrapeEveryServiceAndEvaluateTheAlertRulesInPrometheus() throws Exception {
     assertThat(platform.hasPrometheus())
         .as(
@@ -630,7 +632,7 @@ class PlatformEndToEndIT {
    * tests' traffic: none may be refused or come back empty.
    */
   @Test
-  @Order(Integer.MAX_VALUE)
+  @Order(Integer.MAX_VALUE - 1)
   void shouldShowDataInEveryDashboardPanel() throws Exception {
     assertThat(platform.hasPrometheus()).isTrue();
     List<GrafanaDashboards.Query> queries = GrafanaDashboards.queries();
@@ -653,6 +655,59 @@ class PlatformEndToEndIT {
               }
               assertThat(empty).as("panels without data").isEmpty();
             });
+  }
+
+  /**
+   * The WhatsApp Cloud API goes down (the simulator answers 503 to every send): the worker's
+   * circuit breaker opens and Herald's alert about it fires in the platform's Prometheus. The rules
+   * are Herald's own, with each {@code for:} shortened to 10 s so the test need not wait minutes
+   * (their timing is what {@code PrometheusRulesTest} checks).
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void shouldFireTheCircuitAlertInPrometheusWhenAProviderIsDown() throws Exception {
+    assertThat(platform.hasPrometheus()).isTrue();
+    Path rules = platform.prometheusRules().resolve("herald-alerts.yml");
+    Files.writeString(rules, Files.readString(rules).replaceAll("for: \\d+m", "for: 10s"));
+    assertThat(Http.post(platform.prometheusUrl() + "/-/reload", "").statusCode()).isEqualTo(200);
+    JsonNode outage =
+        JSON.readTree(
+            Files.readString(Path.of("simulators", "failure-modes", "whatsapp-outage.json")));
+    String mappings = platform.simulatorsBase() + "/__admin/mappings";
+    assertThat(
+            Http.post(mappings, outage.toString(), "Content-Type", "application/json").statusCode())
+        .isEqualTo(201);
+    try {
+      for (int i = 0; i < 30; i++) {
+        sendAsAlice(
+            """
+            {"recipients": {"userIds": ["alice"]}, "channels": ["WHATSAPP"],
+             "category": "orders", "title": "Outage %d", "body": "Sent while the API is down."}
+            """
+                .formatted(i));
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofSeconds(2))
+          .untilAsserted(
+              () ->
+                  assertThat(prometheus("/api/v1/alerts").path("data").path("alerts"))
+                      .anySatisfy(
+                          alert -> {
+                            assertThat(alert.path("labels").path("alertname").asString())
+                                .isEqualTo("HeraldCircuitOpen");
+                            assertThat(alert.path("labels").path("application").asString())
+                                .isEqualTo("whatsapp-worker");
+                            assertThat(alert.path("state").asString()).isEqualTo("firing");
+                          }));
+    } finally {
+      HTTP.send(
+          HttpRequest.newBuilder(URI.create(mappings + "/" + outage.path("id").asString()))
+              .DELETE()
+              .build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
   }
 
   private static JsonNode prometheus(String path) throws Exception {
