@@ -807,6 +807,11 @@ public final class Platform implements AutoCloseable {
     env.put("KAFKA_BOOTSTRAP", "127.0.0.1:" + ports().kafka());
     env.put("REGISTRY_URL", registryBase() + "/apis/registry/v3");
     env.put("HERALD_JWT_SECRET", jwtSecret);
+    // Logs as JSON lines (Elastic Common Schema) with the trace and span ids, for log tools;
+    // HERALD_LOG_FORMAT=text gives Boot's plain lines instead.
+    if (!"text".equalsIgnoreCase(System.getenv("HERALD_LOG_FORMAT"))) {
+      env.put("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs");
+    }
     switch (service) {
       case "gateway-service" -> {
         env.putAll(database("gateway"));
