@@ -40,6 +40,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,7 +69,7 @@ class JobRecoveryIT {
 
   private final String tenant = "recovery-" + UUID.randomUUID();
   private final String connectionId = "x-" + UUID.randomUUID();
-  private final List<Process> started = new ArrayList<>();
+  private final List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void startBrokerAndX() throws SQLException {
@@ -145,8 +146,10 @@ class JobRecoveryIT {
 
   @Test
   void shouldNeverRunAJobTwiceOnTwoInstances() throws Exception {
+    // Both start at once: each waits for its own readiness.
+    CompletableFuture<Process> pair = CompletableFuture.supplyAsync(() -> startUnchecked("pair-2"));
     start("pair-1");
-    start("pair-2");
+    pair.join();
     connect();
     List<String> posts = approvedPosts(300);
 
@@ -216,6 +219,14 @@ class JobRecoveryIT {
       String post = result.getPostId();
       assertThat(X_POSTS.idsOf(token(), post)).containsExactly(result.getPlatformPostId());
       assertThat(result.getAttempt()).isEqualTo(2);
+    }
+  }
+
+  private Process startUnchecked(String instanceId) {
+    try {
+      return start(instanceId);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
