@@ -70,6 +70,11 @@ public class HeraldDefaultsEnvironmentPostProcessor implements EnvironmentPostPr
     p.put("management.endpoint.health.show-details", "always");
     p.put("management.endpoint.health.group.readiness.include", "readinessState,kafka");
     p.put("management.metrics.tags.application", "${spring.application.name}");
+    // HTTP latency as a histogram with a few fixed buckets, so percentiles by route can be read
+    // across instances (histogram_quantile) without a series per default bucket.
+    p.put(
+        "management.metrics.distribution.slo.http.server.requests",
+        "5ms,10ms,25ms,50ms,100ms,250ms,500ms,1000ms,2500ms,5000ms,10000ms");
     // No trace exemplars in the scrape: the Prometheus client puts them on summaries' counts too,
     // and Prometheus 2.42 (Debian 12's) then refuses the whole scrape ("does not support
     // exemplars"). Logs and records carry the trace id instead.
