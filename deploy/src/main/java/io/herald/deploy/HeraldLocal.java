@@ -106,6 +106,13 @@ public final class HeraldLocal {
       Platform.log("Tuned: every service with the optimising compiler and its whole heap");
       config = config.asTuned();
     }
+    config =
+        config
+            .withTraces(System.getenv("HERALD_OTLP_ENDPOINT"))
+            .withLogLevel(System.getenv("HERALD_LOG_LEVEL"));
+    if (config.traces() != null) {
+      Platform.log("Traces: every trace exported to " + config.traces());
+    }
     Platform platform = Platform.prepare(config);
     CountDownLatch stopped = new CountDownLatch(1);
     // Installed before anything starts: Ctrl-C or SIGTERM during start-up stops what has started.

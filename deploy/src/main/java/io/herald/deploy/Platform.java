@@ -812,6 +812,14 @@ public final class Platform implements AutoCloseable {
     if (!"text".equalsIgnoreCase(System.getenv("HERALD_LOG_FORMAT"))) {
       env.put("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs");
     }
+    if (config.logLevel() != null) {
+      env.put("LOGGING_LEVEL_IO_HERALD", config.logLevel());
+    }
+    if (config.traces() != null) {
+      // Every trace, exported in batches over OTLP/HTTP; without an endpoint nothing is exported.
+      env.put("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT", config.traces());
+      env.put("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "1.0");
+    }
     switch (service) {
       case "gateway-service" -> {
         env.putAll(database("gateway"));

@@ -12,8 +12,13 @@ import java.util.List;
  * @param dataDir topics, databases, schemas, logs and the token secret
  * @param ports loopback ports
  * @param tuned production JVM settings for every service instead of the start-up-tuned defaults
+ * @param traces an OTLP/HTTP traces endpoint (e.g. {@code http://127.0.0.1:4318/v1/traces}) the
+ *     services export every trace to; null exports nothing (trace ids are still logged)
+ * @param logLevel the level of Herald's own loggers in every service; null keeps INFO. At DEBUG
+ *     each service logs a line per request, delivery and job it handles, with their ids
  */
-public record PlatformConfig(Path dataDir, Ports ports, boolean tuned) {
+public record PlatformConfig(
+    Path dataDir, Ports ports, boolean tuned, String traces, String logLevel) {
 
   /** The serial collector and small thread stacks: nine JVMs share two cores. */
   private static final List<String> BASE_OPTIONS = List.of("-XX:+UseSerialGC", "-Xss512k");
@@ -50,14 +55,26 @@ public record PlatformConfig(Path dataDir, Ports ports, boolean tuned) {
 
   /** The same platform with production JVM settings (see {@link #jvmOptionsOf}). */
   public PlatformConfig asTuned() {
-    return new PlatformConfig(dataDir, ports, true);
+    return new PlatformConfig(dataDir, ports, true, traces, logLevel);
+  }
+
+  /** The same platform exporting traces to an OTLP/HTTP endpoint; null or blank exports none. */
+  public PlatformConfig withTraces(String endpoint) {
+    return new PlatformConfig(
+        dataDir, ports, tuned, endpoint == null || endpoint.isBlank() ? null : endpoint, logLevel);
+  }
+
+  /** The same platform with Herald's loggers at {@code level} (e.g. DEBUG); null keeps INFO. */
+  public PlatformConfig withLogLevel(String level) {
+    return new PlatformConfig(
+        dataDir, ports, tuned, traces, level == null || level.isBlank() ? null : level);
   }
 
   public static PlatformConfig local(Path dataDir) {
-    return new PlatformConfig(dataDir, Ports.defaults(), false);
+    return new PlatformConfig(dataDir, Ports.defaults(), false, null, null);
   }
 
   public static PlatformConfig isolated(Path dataDir) {
-    return new PlatformConfig(dataDir, Ports.free(), false);
+    return new PlatformConfig(dataDir, Ports.free(), false, null, null);
   }
 }

@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,15 +49,23 @@ class PlatformEndToEndIT {
 
   private static Platform platform;
   private static Path dataDir;
+  private static OtlpReceiver traces;
 
   @BeforeAll
   static void startPlatform() throws IOException {
     dataDir = Files.createTempDirectory(Path.of("target"), "e2e-");
-    platform = Platform.start(PlatformConfig.isolated(dataDir));
+    traces = new OtlpReceiver();
+    // As an operator would run it with a collector: every trace exported, a log line per hop.
+    platform =
+        Platform.start(
+            PlatformConfig.isolated(dataDir).withTraces(traces.tracesUrl()).withLogLevel("DEBUG"));
   }
 
   @AfterAll
   static void stopPlatform() {
+    if (traces != null) {
+      traces.close();
+    }
     if (platform == null) {
       return;
     }
@@ -429,31 +439,8 @@ class PlatformEndToEndIT {
     assertThat(awaitPostState(second, rita, "draft").get("text").asString())
         .isEqualTo("New laces, in six colours");
     // Connect the brand's X account (the OAuth redirect followed by hand), then publish.
-    String admin = token("acme", "ada", List.of("admin"), List.of("shoes"));
-    HttpResponse<String> started =
-        call(
-            "POST",
-            "/api/connections/authorize",
-            admin,
-            "{\"brandId\":\"shoes\",\"platform\":\"X\"}");
-    assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
-    HttpResponse<String> consent =
-        HTTP.send(
-            HttpRequest.newBuilder(
-                    URI.create(JSON.readTree(started.body()).get("authorizeUrl").asString()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(consent.statusCode()).isEqualTo(302);
-    String callback = consent.headers().firstValue("Location").orElseThrow();
-    assertThat(callback).startsWith(platform.gatewayUrl() + "/oauth/callback?");
-    HttpResponse<String> connected =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(callback)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(connected.statusCode()).as(connected.body()).isEqualTo(200);
-    JsonNode connection = JSON.readTree(connected.body());
+    JsonNode connection = connectX("shoes");
     assertThat(connection.get("accountName").asString()).isEqualTo("acmeshoes");
-    assertThat(connected.body()).doesNotContain("xat-").doesNotContain("xrt-");
     assertThat(
             call(
                     "POST",
@@ -493,6 +480,34 @@ class PlatformEndToEndIT {
     assertThat(JSON.readTree(none.body()).get("type").asString()).endsWith("/bulk-refused");
   }
 
+  /** Connects the brand's X account through the OAuth redirect, followed by hand. */
+  private static JsonNode connectX(String brand) throws Exception {
+    String admin = token("acme", "ada", List.of("admin"), List.of(brand));
+    HttpResponse<String> started =
+        call(
+            "POST",
+            "/api/connections/authorize",
+            admin,
+            "{\"brandId\":\"" + brand + "\",\"platform\":\"X\"}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+    HttpResponse<String> consent =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(JSON.readTree(started.body()).get("authorizeUrl").asString()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(consent.statusCode()).isEqualTo(302);
+    String callback = consent.headers().firstValue("Location").orElseThrow();
+    assertThat(callback).startsWith(platform.gatewayUrl() + "/oauth/callback?");
+    HttpResponse<String> connected =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(callback)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(connected.statusCode()).as(connected.body()).isEqualTo(200);
+    assertThat(connected.body()).doesNotContain("xat-").doesNotContain("xrt-");
+    return JSON.readTree(connected.body());
+  }
+
   private static String createPost(String token, String text) throws Exception {
     HttpResponse<String> accepted =
         call(
@@ -517,8 +532,18 @@ class PlatformEndToEndIT {
 
   private static HttpResponse<String> call(String method, String path, String token, String json)
       throws Exception {
+    return call(method, path, token, json, null);
+  }
+
+  /** A call in the caller's trace when {@code traceParent} is given. */
+  private static HttpResponse<String> call(
+      String method, String path, String token, String json, String traceParent) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + path));
+    if (traceParent != null) {
+      request.header("traceparent", traceParent);
+    }
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + path))
+        request
             .header("Authorization", "Bearer " + token)
             .header("Content-Type", "application/json")
             .method(
@@ -528,6 +553,164 @@ class PlatformEndToEndIT {
                     : HttpRequest.BodyPublishers.ofString(json))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void shouldFollowOneNotificationThroughEveryHopInOneTrace() throws Exception {
+    String traceId = randomHex(32);
+    String callerSpan = randomHex(16);
+    HttpResponse<String> accepted =
+        call(
+            "POST",
+            "/api/notifications",
+            token("acme", "alice"),
+            """
+            {"recipients": {"userIds": ["alice"]},
+             "channels": ["IN_APP", "EMAIL", "WHATSAPP", "PUSH"],
+             "category": "orders", "title": "Traced", "body": "Followed through every hop."}
+            """,
+            "00-" + traceId + "-" + callerSpan + "-01");
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+    String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
+
+    // Each hop's spans reach the collector, each a child of a span of the hop before it.
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () -> {
+              List<OtlpReceiver.ReceivedSpan> spans = traces.trace(traceId);
+              Set<String> ids =
+                  spans.stream().map(OtlpReceiver.ReceivedSpan::spanId).collect(Collectors.toSet());
+              assertThat(spans)
+                  .filteredOn(
+                      s ->
+                          s.service().equals("gateway-service")
+                              && s.kind().equals("SPAN_KIND_SERVER"))
+                  .singleElement()
+                  .extracting(OtlpReceiver.ReceivedSpan::parentSpanId)
+                  .isEqualTo(callerSpan);
+              for (List<String> hop :
+                  List.of(
+                      List.of("notification-service", "notification fan-out"),
+                      List.of("email-worker", "email delivery"),
+                      List.of("whatsapp-worker", "whatsapp delivery"),
+                      List.of("push-worker", "push delivery"))) {
+                assertThat(spans)
+                    .as(hop.toString())
+                    .filteredOn(s -> s.service().equals(hop.get(0)) && s.name().equals(hop.get(1)))
+                    .isNotEmpty()
+                    .allSatisfy(s -> assertThat(ids).contains(s.parentSpanId()));
+              }
+              // The provider calls, within the deliveries.
+              for (String worker : List.of("whatsapp-worker", "push-worker")) {
+                assertThat(spans)
+                    .as(worker + " provider calls")
+                    .filteredOn(
+                        s -> s.service().equals(worker) && s.kind().equals("SPAN_KIND_CLIENT"))
+                    .isNotEmpty()
+                    .allSatisfy(s -> assertThat(ids).contains(s.parentSpanId()));
+              }
+            });
+    // The providers received the trace context with the messages.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> providersOfTrace(traceId),
+            providers -> providers.containsAll(List.of("whatsapp", "fcm", "webpush")));
+    // Every hop logged the request under its trace id.
+    for (String service :
+        List.of(
+            "gateway-service",
+            "notification-service",
+            "email-worker",
+            "whatsapp-worker",
+            "push-worker")) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .alias(service + " logs the request in its trace")
+          .until(
+              () ->
+                  logLines(service).stream()
+                      .anyMatch(
+                          line ->
+                              traceId.equals(text(line, "traceId"))
+                                  && requestId.equals(text(line, "requestId"))
+                                  && "acme".equals(text(line, "tenant"))));
+    }
+  }
+
+  @Test
+  void shouldFollowAPublishRequestToTheSocialPlatformInOneTrace() throws Exception {
+    String alice = token("acme", "alice", List.of("author"), List.of("shoes"));
+    String rita = token("acme", "rita", List.of("approver"), List.of("shoes"));
+    String connectionId = connectX("shoes").get("connectionId").asString();
+    String post = createPost(alice, "Traced: summer boots " + randomHex(6));
+    awaitPostState(post, rita, "draft");
+    assertThat(call("POST", "/api/posts/" + post + "/submit", alice, null).statusCode())
+        .isEqualTo(202);
+    awaitPostState(post, rita, "pending_approval");
+    assertThat(call("POST", "/api/posts/" + post + "/approve", rita, "{}").statusCode())
+        .isEqualTo(202);
+    awaitPostState(post, rita, "approved");
+
+    String traceId = randomHex(32);
+    HttpResponse<String> publish =
+        call(
+            "POST",
+            "/api/posts/" + post + "/publish",
+            rita,
+            "{\"connectionIds\":[\"" + connectionId + "\"]}",
+            "00-" + traceId + "-" + randomHex(16) + "-01");
+    assertThat(publish.statusCode()).as(publish.body()).isEqualTo(202);
+    awaitPostState(post, rita, "published");
+
+    // The command, the job that ran later and its call to X are one trace.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              List<OtlpReceiver.ReceivedSpan> spans = traces.trace(traceId);
+              Set<String> ids =
+                  spans.stream().map(OtlpReceiver.ReceivedSpan::spanId).collect(Collectors.toSet());
+              assertThat(spans).filteredOn(s -> s.service().equals("gateway-service")).isNotEmpty();
+              OtlpReceiver.ReceivedSpan job =
+                  assertThat(spans)
+                      .filteredOn(
+                          s ->
+                              s.service().equals("publishing-service")
+                                  && s.name().equals("publish x"))
+                      .singleElement()
+                      .actual();
+              assertThat(spans)
+                  .filteredOn(s -> s.spanId().equals(job.parentSpanId()))
+                  .singleElement()
+                  .satisfies(
+                      command -> {
+                        assertThat(command.name()).isEqualTo("post command");
+                        assertThat(ids).contains(command.parentSpanId());
+                      });
+              assertThat(spans)
+                  .filteredOn(
+                      s ->
+                          s.service().equals("publishing-service")
+                              && s.kind().equals("SPAN_KIND_CLIENT"))
+                  .isNotEmpty()
+                  .allSatisfy(s -> assertThat(s.parentSpanId()).isEqualTo(job.spanId()));
+            });
+    assertThat(providersOfTrace(traceId)).contains("x");
+    for (String id : List.of("eventId", "jobId")) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .alias("publishing-service logs the " + id + " in the trace")
+          .until(
+              () ->
+                  logLines("publishing-service").stream()
+                      .anyMatch(
+                          line ->
+                              traceId.equals(text(line, "traceId"))
+                                  && post.equals(text(line, "postId"))
+                                  && text(line, id) != null));
+    }
   }
 
   @Test
@@ -802,6 +985,44 @@ class PlatformEndToEndIT {
           .atMost(Duration.ofSeconds(30))
           .until(() -> items.stream().anyMatch(i -> title.equals(i.get("title").asString())));
     }
+  }
+
+  /** The providers that accepted a request carrying the trace id in its traceparent header. */
+  private static List<String> providersOfTrace(String traceId) throws Exception {
+    return JSON.readTree(Http.get(platform.simulatorsBase() + "/__admin/herald/traces/" + traceId))
+        .valueStream()
+        .map(JsonNode::asString)
+        .toList();
+  }
+
+  /** A service's log lines (JSON, one per line) so far. */
+  private static List<JsonNode> logLines(String service) throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(dataDir.resolve("logs").resolve(service + ".log"))) {
+      if (line.startsWith("{")) {
+        try {
+          lines.add(JSON.readTree(line));
+        } catch (RuntimeException notJson) {
+          // a line cut by a concurrent write
+        }
+      }
+    }
+    return lines;
+  }
+
+  private static String text(JsonNode line, String field) {
+    JsonNode value = line.get(field);
+    return value == null || value.isNull() ? null : value.asString();
+  }
+
+  private static String randomHex(int digits) {
+    StringBuilder hex = new StringBuilder();
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
+    while (hex.length() < digits) {
+      hex.append(Integer.toHexString(random.nextInt(16)));
+    }
+    return hex.toString();
   }
 
   /** POSTs a notification as alice (tenant acme); returns its request id once accepted. */

@@ -19,6 +19,7 @@ import io.herald.publishing.posts.PostProgress;
 import io.herald.publishing.posts.PostStore;
 import io.herald.support.kafka.DeadLetters;
 import io.herald.support.kafka.TransactionalKafka;
+import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import java.time.Clock;
@@ -136,9 +137,19 @@ class PublishingConfiguration {
       List<PlatformClient> clients,
       PublishingProperties properties,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordTracing tracing) {
     return new JobRunner(
-        dataSource, jobs, posts, progress, connections, clients, properties, clock, meters);
+        dataSource,
+        jobs,
+        posts,
+        progress,
+        connections,
+        clients,
+        properties,
+        clock,
+        meters,
+        tracing);
   }
 
   @Bean

@@ -2,6 +2,9 @@ package io.herald.worker;
 
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.support.events.DeliveryEvents;
+import io.herald.support.tracing.RecordTracing;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -20,6 +23,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.Acknowledgment;
@@ -60,6 +64,8 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   private static final LogAccessor LOG_ACCESSOR = new LogAccessor(DeliveryProcessor.class);
   private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
 
+  private final String spanName;
+
   private final DeliveryChannel<T> channel;
   private final Map<String, GuardedProvider<T>> providers;
   private final DeliveryLedger ledger;
@@ -68,6 +74,7 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   private final DeliveryEvents events;
   private final DeliveryMetrics metrics;
   private final Executor failover;
+  private final RecordTracing tracing;
   private final Clock clock;
 
   DeliveryProcessor(
@@ -78,6 +85,7 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       WorkerProperties properties,
       DeliveryMetrics metrics,
       Executor failover,
+      RecordTracing tracing,
       Clock clock) {
     this.channel = channel;
     this.providers = providers;
@@ -87,7 +95,9 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     this.events = new DeliveryEvents(clock);
     this.metrics = metrics;
     this.failover = failover;
+    this.tracing = tracing;
     this.clock = clock;
+    this.spanName = channel.channel().name().toLowerCase(java.util.Locale.ROOT) + " delivery";
   }
 
   /** The retry topic of the n-th retry (0-based), e.g. {@code notification.email.v1-retry-1000}. */
@@ -112,9 +122,22 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   }
 
   void process(List<ConsumerRecord<String, Object>> records, Acknowledgment ack) {
+    Map<String, Item<T>> items = new LinkedHashMap<>();
+    try {
+      process(records, ack, items);
+      items.values().forEach(item -> item.span().end());
+    } catch (RuntimeException e) {
+      items.values().forEach(item -> item.span().error(e).end());
+      throw e;
+    }
+  }
+
+  private void process(
+      List<ConsumerRecord<String, Object>> records,
+      Acknowledgment ack,
+      Map<String, Item<T>> items) {
     long now = clock.millis();
     int notDue = -1;
-    Map<String, Item<T>> items = new LinkedHashMap<>();
     for (int i = 0; i < records.size(); i++) {
       ConsumerRecord<String, Object> record = records.get(i);
       Long dueAt = longHeader(record.headers(), DUE_AT_HEADER);
@@ -125,6 +148,7 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       Item<T> item = decode(record);
       if (item != null && items.putIfAbsent(item.ref().deliveryId(), item) != null) {
         metrics.outcome("ledger", "duplicate", null);
+        item.span().end();
       }
     }
 
@@ -133,17 +157,23 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     for (Item<T> item : items.values()) {
       DeliveryLedger.Entry entry = recorded.get(item.ref().deliveryId());
       if (entry == null) {
-        pending.add(new Pending<>(item, sendThrough(item, candidates(item), 0, null)));
+        // The provider call (and its HTTP client span) belongs to the delivery's trace.
+        try (Tracer.SpanInScope scope = tracing.inScope(item.span())) {
+          pending.add(new Pending<>(item, sendThrough(item, candidates(item), 0, null)));
+        }
       } else if (origin(item.record()).equals(entry.recordedBy())) {
         // This very record was processed before, but its transaction was lost: announce it again.
         emit(
             item, events.sent(subject(item), entry.provider(), entry.messageId(), entry.attempt()));
       } else {
         metrics.outcome(entry.provider() == null ? "ledger" : entry.provider(), "duplicate", null);
-        log.info(
-            "{} delivery {} was sent before; not sending it again",
-            channel.channel(),
-            item.ref().deliveryId());
+        try (Tracer.SpanInScope scope = tracing.inScope(item.span())) {
+          withIds(log.atInfo(), item)
+              .log(
+                  "{} delivery {} was sent before; not sending it again",
+                  channel.channel(),
+                  item.ref().deliveryId());
+        }
       }
     }
     CompletableFuture.allOf(pending.stream().map(Pending::result).toArray(CompletableFuture[]::new))
@@ -154,6 +184,20 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       Attempt result = p.result().join();
       Item<T> item = p.item();
       SendOutcome outcome = result.outcome();
+      item.span().tag("herald.provider", result.provider());
+      item.span().tag("herald.outcome", outcome.getClass().getSimpleName());
+      if (log.isDebugEnabled()) {
+        try (Tracer.SpanInScope scope = tracing.inScope(item.span())) {
+          withIds(log.atDebug(), item)
+              .addKeyValue("provider", result.provider())
+              .log(
+                  "{} delivery {} attempt {}: {}",
+                  channel.channel(),
+                  item.ref().deliveryId(),
+                  item.attempt(),
+                  outcome);
+        }
+      }
       if (outcome instanceof SendOutcome.Accepted accepted) {
         sent.add(
             new DeliveryLedger.Sent(
@@ -164,7 +208,9 @@ final class DeliveryProcessor<T extends SpecificRecord> {
                 item.attempt(),
                 origin(item.record())));
       } else {
-        handleFailure(item, result, now);
+        try (Tracer.SpanInScope scope = tracing.inScope(item.span())) {
+          handleFailure(item, result, now);
+        }
       }
     }
     ledger.record(sent);
@@ -268,7 +314,12 @@ final class DeliveryProcessor<T extends SpecificRecord> {
                   "{} fails over from {}: {}", item.ref().deliveryId(), provider.name(), outcome);
               // Off the provider's I/O thread: the next provider may wait for a permit.
               return CompletableFuture.supplyAsync(
-                      () -> sendThrough(item, names, index + 1, worse(previous, attempt)), failover)
+                      () -> {
+                        try (Tracer.SpanInScope scope = tracing.inScope(item.span())) {
+                          return sendThrough(item, names, index + 1, worse(previous, attempt));
+                        }
+                      },
+                      failover)
                   .thenCompose(next -> next);
             });
   }
@@ -308,12 +359,14 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       try {
         Integer attempt = intHeader(record.headers(), ATTEMPT_HEADER);
         Integer deferrals = intHeader(record.headers(), DEFERRALS_HEADER);
+        DeliveryRef ref = channel.ref(value);
         return new Item<>(
             record,
             value,
-            channel.ref(value),
+            ref,
             attempt == null ? 1 : attempt,
-            deferrals == null ? 0 : deferrals);
+            deferrals == null ? 0 : deferrals,
+            tracing.start(spanName, record));
       } catch (IllegalArgumentException e) {
         reason = "invalid: " + e.getMessage();
       }
@@ -322,7 +375,7 @@ final class DeliveryProcessor<T extends SpecificRecord> {
         "Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
     String code = undecodable != null ? "UNDECODABLE" : "INVALID";
     metrics.deadLettered(code);
-    kafka.send(deadLetterRecord(record, raw, code, null, reason));
+    kafka.send(deadLetterRecord(record, raw, code, null, reason, null));
     return null;
   }
 
@@ -349,6 +402,7 @@ final class DeliveryProcessor<T extends SpecificRecord> {
     }
     ConsumerRecord<String, Object> record = item.record();
     Headers headers = carried(record.headers());
+    tracing.inject(item.span(), headers);
     headers.add(ATTEMPT_HEADER, Integer.toString(attempt).getBytes(StandardCharsets.UTF_8));
     headers.add(DUE_AT_HEADER, Long.toString(now + delay).getBytes(StandardCharsets.UTF_8));
     headers.add(LAST_ERROR_HEADER, describe(why).getBytes(StandardCharsets.UTF_8));
@@ -360,15 +414,16 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   }
 
   private void deadLetter(Item<T> item, String provider, String code, String reason) {
-    log.warn(
-        "{} delivery {} of notification {} failed for good ({}): {}",
-        channel.channel(),
-        item.ref().deliveryId(),
-        item.ref().notificationId(),
-        code,
-        reason);
+    withIds(log.atWarn(), item)
+        .log(
+            "{} delivery {} of notification {} failed for good ({}): {}",
+            channel.channel(),
+            item.ref().deliveryId(),
+            item.ref().notificationId(),
+            code,
+            reason);
     metrics.deadLettered(code);
-    kafka.send(deadLetterRecord(item.record(), item.value(), code, provider, reason));
+    kafka.send(deadLetterRecord(item.record(), item.value(), code, provider, reason, item.span()));
   }
 
   /**
@@ -380,8 +435,12 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       Object value,
       String code,
       String provider,
-      String reason) {
+      String reason,
+      Span span) {
     Headers headers = carried(record.headers());
+    if (span != null) {
+      tracing.inject(span, headers);
+    }
     headers.add(
         KafkaHeaders.DLT_EXCEPTION_FQCN,
         DeliveryFailure.class.getName().getBytes(StandardCharsets.UTF_8));
@@ -404,8 +463,18 @@ final class DeliveryProcessor<T extends SpecificRecord> {
   }
 
   private void emit(Item<T> item, SpecificRecord status) {
-    kafka.send(
-        TopicCatalog.NOTIFICATION_DELIVERY_STATUS.name(), item.ref().notificationId(), status);
+    ProducerRecord<String, Object> record =
+        new ProducerRecord<>(
+            TopicCatalog.NOTIFICATION_DELIVERY_STATUS.name(), item.ref().notificationId(), status);
+    tracing.inject(item.span(), record.headers());
+    kafka.send(record);
+  }
+
+  /** The ids a delivery's log lines carry as structured fields. */
+  private static LoggingEventBuilder withIds(LoggingEventBuilder line, Item<?> item) {
+    return line.addKeyValue("tenant", item.ref().tenantId())
+        .addKeyValue("requestId", item.ref().notificationId())
+        .addKeyValue("deliveryId", item.ref().deliveryId());
   }
 
   private io.herald.support.events.DeliveryEvents.Subject subject(Item<T> item) {
@@ -466,7 +535,8 @@ final class DeliveryProcessor<T extends SpecificRecord> {
       T value,
       DeliveryRef ref,
       int attempt,
-      int deferrals) {}
+      int deferrals,
+      Span span) {}
 
   record Attempt(String provider, SendOutcome outcome) {}
 

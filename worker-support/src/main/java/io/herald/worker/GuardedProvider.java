@@ -6,6 +6,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.herald.support.tracing.RecordTracing;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -25,13 +26,15 @@ final class GuardedProvider<T> {
   private final RateLimiterRegistry limiters;
   private final Semaphore inFlight;
   private final DeliveryMetrics metrics;
+  private final RecordTracing tracing;
 
   GuardedProvider(
       DeliveryProvider<T> provider,
       WorkerProperties.ProviderSettings settings,
       CircuitBreakerRegistry breakers,
       RateLimiterRegistry limiters,
-      DeliveryMetrics metrics) {
+      DeliveryMetrics metrics,
+      RecordTracing tracing) {
     this.provider = provider;
     this.settings = settings;
     this.breaker =
@@ -50,6 +53,7 @@ final class GuardedProvider<T> {
     this.limiters = limiters;
     this.inFlight = new Semaphore(settings.maxConcurrency());
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   String name() {
@@ -99,7 +103,9 @@ final class GuardedProvider<T> {
     long start = System.nanoTime();
     CompletableFuture<SendOutcome> call;
     if (waitNanos > 0) {
-      Executor later = CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS);
+      // The send still belongs to the delivery's span when it waits for its permit.
+      Executor later =
+          tracing.propagating(CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS));
       call =
           CompletableFuture.supplyAsync(() -> null, later)
               .thenCompose(x -> invoke(delivery, ref, attempt));

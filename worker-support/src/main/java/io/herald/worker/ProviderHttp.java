@@ -34,9 +34,12 @@ public final class ProviderHttp {
   private ProviderHttp() {}
 
   /**
+   * @param builder the service's builder: its observation makes each call a span of the delivery's
+   *     trace and sends the {@code traceparent} header
    * @param name names the connection pool in metrics and logs
    */
-  public static WebClient client(String name, String baseUrl, int maxConnections) {
+  public static WebClient client(
+      WebClient.Builder builder, String name, String baseUrl, int maxConnections) {
     ConnectionProvider pool =
         ConnectionProvider.builder(name)
             .maxConnections(maxConnections)
@@ -45,7 +48,8 @@ public final class ProviderHttp {
             .build();
     HttpClient http =
         HttpClient.create(pool).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000).compress(true);
-    return WebClient.builder()
+    return builder
+        .clone()
         .baseUrl(baseUrl)
         .clientConnector(new ReactorClientHttpConnector(http))
         .build();

@@ -6,6 +6,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.herald.events.catalog.TopicSpec;
 import io.herald.support.kafka.TransactionalKafka;
+import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -89,7 +90,8 @@ public class WorkerConfiguration {
       CircuitBreakerRegistry deliveryCircuitBreakers,
       RateLimiterRegistry deliveryRateLimiters,
       MeterRegistry meters,
-      ExecutorService deliveryFailoverExecutor) {
+      ExecutorService deliveryFailoverExecutor,
+      RecordTracing tracing) {
     DeliveryMetrics metrics = new DeliveryMetrics(meters, channel.channel());
     Map<String, GuardedProvider<?>> guarded = new LinkedHashMap<>();
     for (DeliveryProvider<?> provider : providers) {
@@ -100,7 +102,8 @@ public class WorkerConfiguration {
               properties.provider(provider.name()),
               deliveryCircuitBreakers,
               deliveryRateLimiters,
-              metrics));
+              metrics,
+              tracing));
     }
     return new DeliveryProcessor(
         (DeliveryChannel<SpecificRecord>) channel,
@@ -110,6 +113,7 @@ public class WorkerConfiguration {
         properties,
         metrics,
         deliveryFailoverExecutor,
+        tracing,
         Clock.systemUTC());
   }
 

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  * DELETE /__admin/herald/receipts            starts counting afresh
  * GET    /__admin/herald/whatsapp-messages   the last 10,000 accepted WhatsApp messages (id, to,
  *                                            callback data), for status webhooks to report on
+ * GET    /__admin/herald/traces/{traceId}    the providers that accepted a request carrying this
+ *                                            trace id in its traceparent header (last 10,000 traces)
  * </pre>
  *
  * WireMock's own request journal is off on the local platform: bounded, it costs more CPU per
@@ -67,6 +69,15 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
   private final java.util.concurrent.ConcurrentLinkedDeque<Map<String, String>> whatsAppMessages =
       new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final AtomicInteger keptMessages = new AtomicInteger();
+  private static final int KEPT_TRACES = 10_000;
+  private final Map<String, java.util.Set<String>> traces =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, java.util.Set<String>> eldest) {
+              return size() > KEPT_TRACES;
+            }
+          });
 
   @Override
   public String getName() {
@@ -122,6 +133,13 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
     if (provider.equals("whatsapp")) {
       keep(event);
     }
+    String traceParent = event.getRequest().getHeader("traceparent");
+    if (traceParent != null && traceParent.length() >= 35) {
+      String traceId = traceParent.substring(3, 35);
+      traces
+          .computeIfAbsent(traceId, t -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+          .add(provider);
+    }
     Receipts receipts = providers.computeIfAbsent(provider, p -> new Receipts());
     receipts.accepted.incrementAndGet();
     if (id != null) {
@@ -164,6 +182,13 @@ public final class ProviderReceipts implements ServeEventListener, AdminApiExten
         "/herald/whatsapp-messages",
         (admin, event, pathParams) ->
             ResponseDefinition.okForJson(java.util.List.copyOf(whatsAppMessages)));
+    router.add(
+        RequestMethod.GET,
+        "/herald/traces/{traceId}",
+        (admin, event, pathParams) ->
+            ResponseDefinition.okForJson(
+                new java.util.TreeSet<>(
+                    traces.getOrDefault(pathParams.get("traceId"), java.util.Set.of()))));
     router.add(
         RequestMethod.GET,
         "/herald/receipts",

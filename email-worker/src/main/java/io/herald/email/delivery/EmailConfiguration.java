@@ -38,10 +38,14 @@ class EmailConfiguration {
   @Bean
   @ConditionalOnExpression("'${herald.email.sendgrid.api-key:}' != ''")
   SendGridProvider sendGridProvider(
-      EmailProperties properties, WorkerProperties worker, JsonMapper json)
+      EmailProperties properties,
+      WorkerProperties worker,
+      JsonMapper json,
+      WebClient.Builder webClients)
       throws AddressException {
     WebClient client =
         ProviderHttp.client(
+            webClients,
             SendGridProvider.NAME,
             properties.sendgrid().baseUrl(),
             worker.provider(SendGridProvider.NAME).maxConcurrency());

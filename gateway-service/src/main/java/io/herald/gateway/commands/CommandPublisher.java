@@ -6,8 +6,13 @@ import io.herald.gateway.errors.BrokerUnavailableException;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -30,6 +35,8 @@ import reactor.core.scheduler.Schedulers;
  */
 @Component
 public class CommandPublisher implements DisposableBean {
+
+  private static final Logger log = LoggerFactory.getLogger(CommandPublisher.class);
 
   /** Restores thread locals (the observation) from a Reactor context. */
   public static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
@@ -85,6 +92,9 @@ public class CommandPublisher implements DisposableBean {
                   () -> {
                     // The request's observation, so the record carries the caller's trace.
                     try (ContextSnapshot.Scope scope = SNAPSHOTS.setThreadLocalsFrom(context)) {
+                      if (log.isDebugEnabled()) {
+                        logPublishing(topic, key, event);
+                      }
                       return DeadlineSerializer.within(
                           deadline,
                           () -> {
@@ -104,6 +114,19 @@ public class CommandPublisher implements DisposableBean {
                     ? BrokerUnavailableException.unconfirmed(e)
                     : BrokerUnavailableException.notSent(e))
         .then();
+  }
+
+  /** A line per command, in the request's trace, with the ids the event carries. */
+  private static void logPublishing(TopicSpec topic, String key, SpecificRecord event) {
+    LoggingEventBuilder line = log.atDebug().addKeyValue("topic", topic.name());
+    for (String id : List.of("tenantId", "requestId", "postId", "eventId")) {
+      Schema.Field field = event.getSchema().getField(id);
+      Object value = field == null ? null : event.get(field.pos());
+      if (value != null) {
+        line = line.addKeyValue(id.equals("tenantId") ? "tenant" : id, value.toString());
+      }
+    }
+    line.log("Publishing {} {} to {}", event.getSchema().getName(), key, topic.name());
   }
 
   /** Failures that show the record never left the gateway. */

@@ -23,8 +23,11 @@ import io.herald.notification.templates.TemplateEngine.Rendered;
 import io.herald.notification.templates.TemplateReader;
 import io.herald.support.events.DeliveryEvents;
 import io.herald.support.kafka.DeadLetters;
+import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -81,6 +84,7 @@ class FanOut {
   private final TemplateEngine engine;
   private final FanOutProperties properties;
   private final MeterRegistry meters;
+  private final RecordTracing tracing;
   private final Clock clock = Clock.systemUTC();
 
   FanOut(
@@ -94,7 +98,8 @@ class FanOut {
       TemplateReader templates,
       TemplateEngine engine,
       FanOutProperties properties,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordTracing tracing) {
     this.dataSource = fanOutDataSource;
     this.audience = audience;
     this.store = store;
@@ -106,6 +111,7 @@ class FanOut {
     this.engine = engine;
     this.properties = properties;
     this.meters = meters;
+    this.tracing = tracing;
   }
 
   /** A batch of {@code notification.requests.v1}. */
@@ -115,7 +121,11 @@ class FanOut {
         consumer,
         NotificationRequested.class,
         (record, request) ->
-            new FanOutWork(record, Notification.of(request), AudienceSlice.whole(request)),
+            new FanOutWork(
+                record,
+                Notification.of(request),
+                AudienceSlice.whole(request),
+                tracing.start("notification fan-out", record)),
         true);
   }
 
@@ -125,7 +135,12 @@ class FanOut {
         records,
         consumer,
         NotificationChunkRequested.class,
-        (record, chunk) -> new FanOutWork(record, Notification.of(chunk), AudienceSlice.of(chunk)),
+        (record, chunk) ->
+            new FanOutWork(
+                record,
+                Notification.of(chunk),
+                AudienceSlice.of(chunk),
+                tracing.start("notification chunk fan-out", record)),
         false);
   }
 
@@ -147,6 +162,38 @@ class FanOut {
           .attempt(record, consumer, type, false, value -> toWork.apply(record, value))
           .ifPresent(work::add);
     }
+    try {
+      fanOut(work, batch, splitLargeAudiences);
+    } catch (RuntimeException e) {
+      work.forEach(w -> w.span().error(e).end());
+      throw e;
+    }
+    for (FanOutWork w : work) {
+      if (log.isDebugEnabled()) {
+        logFannedOut(w);
+      }
+      w.span().end();
+    }
+    String topic = records.isEmpty() ? "none" : records.get(0).topic();
+    timer.stop(meters.timer("herald.fanout.batch", "topic", topic));
+  }
+
+  /** A line per notification, in its trace. */
+  private void logFannedOut(FanOutWork w) {
+    try (Tracer.SpanInScope scope = tracing.inScope(w.span())) {
+      Notification n = w.notification();
+      log.atDebug()
+          .addKeyValue("tenant", n.tenantId())
+          .addKeyValue("requestId", n.requestId())
+          .log(
+              "Fanned out notification {} to {} named users and roles {}",
+              n.requestId(),
+              w.slice().userIds().size(),
+              w.slice().roles());
+    }
+  }
+
+  private void fanOut(List<FanOutWork> work, Batch batch, boolean splitLargeAudiences) {
     try (Connection connection = dataSource.getConnection()) {
       if (splitLargeAudiences) {
         // Each request as its sender made it, once: its activity is looked up by its id.
@@ -174,8 +221,6 @@ class FanOut {
     batch.publishAnnounced();
     batch.await();
     batch.count();
-    String topic = records.isEmpty() ? "none" : records.get(0).topic();
-    timer.stop(meters.timer("herald.fanout.batch", "topic", topic));
   }
 
   /**
@@ -258,16 +303,19 @@ class FanOut {
       Notification notification,
       AudienceSlice slice,
       String createdBy,
-      TraceParent trace,
+      Span span,
       java.time.Instant requestedAt) {
 
     FanOutWork(
-        ConsumerRecord<String, Object> source, Notification notification, AudienceSlice slice) {
+        ConsumerRecord<String, Object> source,
+        Notification notification,
+        AudienceSlice slice,
+        Span span) {
       this(
           notification,
           slice,
           source.topic() + "/" + source.partition() + "@" + source.offset(),
-          TraceParent.of(source),
+          span,
           java.time.Instant.ofEpochMilli(source.timestamp()));
     }
   }
@@ -276,7 +324,7 @@ class FanOut {
   private final class Batch {
 
     final Map<UUID, NewInboxItem> inboxItems = new LinkedHashMap<>();
-    final Map<UUID, TraceParent> inboxTraces = new HashMap<>();
+    final Map<UUID, Span> inboxTraces = new HashMap<>();
     final Map<String, ActivityStore.Event> events = new LinkedHashMap<>();
     final Set<UUID> handedOver = new HashSet<>();
     final List<CompletableFuture<?>> sends = new ArrayList<>();
@@ -400,7 +448,7 @@ class FanOut {
               n.data(),
               content.part("actionUrl"),
               work.createdBy()));
-      inboxTraces.put(id, work.trace());
+      inboxTraces.put(id, work.span());
     }
 
     private void skip(
@@ -451,7 +499,7 @@ class FanOut {
       DeliveryEvents.stamp(
           value, eventId, n.tenantId(), clock.instant(), deliveryId.toString(), n.requestId(), key);
       requested.merge(channel.name(), 1, Integer::sum);
-      produce(work.trace(), topic, key, value);
+      produce(work.span(), topic, key, value);
     }
 
     void chunks(FanOutWork work, AudiencePages pages) {
@@ -465,7 +513,7 @@ class FanOut {
       for (int i = 0; i < count; i++) {
         String key = n.requestId() + "/" + i;
         produce(
-            work.trace(),
+            work.span(),
             TopicCatalog.NOTIFICATION_FANOUT_CHUNKS.name(),
             key,
             NotificationChunkRequested.newBuilder()
@@ -551,14 +599,14 @@ class FanOut {
                     .setActionUrl(item.actionUrl())
                     .setSequence(entry.getValue().seq())
                     .build());
-        inboxTraces.get(item.id()).addChildTo(record);
+        tracing.inject(inboxTraces.get(item.id()), record.headers());
         sends.add(kafka.template().send(record));
       }
     }
 
-    private void produce(TraceParent trace, String topic, String key, SpecificRecord value) {
+    private void produce(Span span, String topic, String key, SpecificRecord value) {
       ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, value);
-      trace.addChildTo(record);
+      tracing.inject(span, record.headers());
       sends.add(kafka.template().send(record));
     }
 

@@ -9,6 +9,8 @@ import java.time.Instant;
  * @param checkSince set when an earlier attempt may have published without Herald learning of it
  *     (its instance died mid-call, or the call timed out): the platform is searched for the post
  *     from this instant on before it is published again; null otherwise
+ * @param traceParent the W3C trace context of the command that created the job; null when it had
+ *     none
  */
 public record Job(
     String jobId,
@@ -22,4 +24,5 @@ public record Job(
     int attempt,
     int maxAttempts,
     String requestedBy,
-    Instant checkSince) {}
+    Instant checkSince,
+    String traceParent) {}

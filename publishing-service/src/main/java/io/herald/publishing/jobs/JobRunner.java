@@ -8,9 +8,12 @@ import io.herald.publishing.platforms.PublishOutcome;
 import io.herald.publishing.posts.Post;
 import io.herald.publishing.posts.PostProgress;
 import io.herald.publishing.posts.PostStore;
+import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -26,6 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Runs due publishing jobs, a batch at a time, on every instance: claims due jobs under a lease
@@ -39,6 +45,8 @@ import javax.sql.DataSource;
  * A job whose instance died mid-attempt is claimed again when its lease expires.
  */
 public class JobRunner extends PollingLoop {
+
+  private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
 
   private final DataSource dataSource;
   private final JobStore jobs;
@@ -54,6 +62,7 @@ public class JobRunner extends PollingLoop {
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> lookups = new ConcurrentHashMap<>();
   private final Semaphore inFlight;
+  private final RecordTracing tracing;
 
   /** How far the platform's clock may be from ours when looking for an earlier attempt's post. */
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
@@ -70,7 +79,8 @@ public class JobRunner extends PollingLoop {
       List<PlatformClient> clients,
       PublishingProperties properties,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordTracing tracing) {
     super(
         "publishing-jobs",
         properties.jobs().pollInterval(),
@@ -86,6 +96,7 @@ public class JobRunner extends PollingLoop {
     this.clock = clock;
     this.meters = meters;
     this.inFlight = new Semaphore(properties.jobs().inFlight());
+    this.tracing = tracing;
   }
 
   @Override
@@ -131,7 +142,13 @@ public class JobRunner extends PollingLoop {
 
     List<Attempt> attempts = new ArrayList<>(claimed.size());
     for (Job job : claimed) {
-      attempts.add(start(job, postsByKey, connectionsByKey));
+      // The attempt belongs to the trace of the command that created the job.
+      Span span =
+          tracing.start(
+              "publish " + job.platform().toLowerCase(java.util.Locale.ROOT), job.traceParent());
+      try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+        attempts.add(start(job, postsByKey, connectionsByKey, span));
+      }
     }
     CompletableFuture.allOf(
             attempts.stream().map(Attempt::outcome).toArray(CompletableFuture[]::new))
@@ -165,22 +182,25 @@ public class JobRunner extends PollingLoop {
       Instant startedAt,
       long startNanos,
       CompletableFuture<PublishOutcome> outcome,
-      AtomicBoolean lookupFailed) {
+      AtomicBoolean lookupFailed,
+      Span span) {
 
     Attempt(
         Job job,
         String request,
         Instant startedAt,
         long startNanos,
-        CompletableFuture<PublishOutcome> outcome) {
-      this(job, request, startedAt, startNanos, outcome, new AtomicBoolean());
+        CompletableFuture<PublishOutcome> outcome,
+        Span span) {
+      this(job, request, startedAt, startNanos, outcome, new AtomicBoolean(), span);
     }
   }
 
   private Attempt start(
       Job job,
       Map<PostStore.Key, Post> postsByKey,
-      Map<ConnectionStore.Key, PlatformConnection> connectionsByKey)
+      Map<ConnectionStore.Key, PlatformConnection> connectionsByKey,
+      Span span)
       throws InterruptedException {
     Post post = postsByKey.get(new PostStore.Key(job.tenantId(), job.postId()));
     PlatformConnection connection =
@@ -201,7 +221,8 @@ public class JobRunner extends PollingLoop {
           startedAt,
           startNanos,
           CompletableFuture.completedFuture(
-              new PublishOutcome.Permanent("NOT_PUBLISHABLE", why, 0)));
+              new PublishOutcome.Permanent("NOT_PUBLISHABLE", why, 0)),
+          span);
     }
     if (!"connected".equals(connection.status())) {
       return new Attempt(
@@ -217,7 +238,8 @@ public class JobRunner extends PollingLoop {
                       + " is "
                       + connection.status()
                       + "; reconnect it",
-                  0)));
+                  0)),
+          span);
     }
     if (connection.expiresAt() != null && connection.expiresAt().isBefore(startedAt)) {
       // The refresher is behind (or the platform is refusing refreshes for now): wait for it
@@ -234,7 +256,8 @@ public class JobRunner extends PollingLoop {
                       + connection.connectionId()
                       + " expired and is being refreshed",
                   TOKEN_WAIT,
-                  0)));
+                  0)),
+          span);
     }
     String request = client.describe(connection, post.text(), post.mediaUrls());
     inFlight.acquire();
@@ -261,7 +284,7 @@ public class JobRunner extends PollingLoop {
                   });
     }
     outcome = outcome.whenComplete((o, e) -> inFlight.release());
-    return new Attempt(job, request, startedAt, startNanos, outcome, lookupFailed);
+    return new Attempt(job, request, startedAt, startNanos, outcome, lookupFailed, span);
   }
 
   private Counter recoveries(String platform, String result) {
@@ -375,6 +398,21 @@ public class JobRunner extends PollingLoop {
       outbox.add(JobResults.failed(job, post, true, code, message, now));
       result = "failed";
     }
+    a.span().tag("herald.outcome", result);
+    try (Tracer.SpanInScope scope = tracing.inScope(a.span())) {
+      log.atLevel(result.equals("failed") ? Level.WARN : Level.DEBUG)
+          .addKeyValue("tenant", job.tenantId())
+          .addKeyValue("postId", job.postId())
+          .addKeyValue("jobId", job.jobId())
+          .log(
+              "Publishing job {} of post {} on {}, attempt {}: {}",
+              job.jobId(),
+              job.postId(),
+              job.platform(),
+              job.attempt(),
+              result);
+    }
+    a.span().end();
     attempts
         .computeIfAbsent(
             job.platform() + "/" + result,

@@ -43,7 +43,7 @@ public class JobStore {
 
   private static final String COLUMNS =
       "job_id, tenant_id, post_id, brand_id, connection_id, platform, state, due_at, attempt,"
-          + " max_attempts, requested_by";
+          + " max_attempts, requested_by, trace_parent";
 
   public void insert(Connection db, Collection<Job> jobs) throws SQLException {
     if (jobs.isEmpty()) {
@@ -53,7 +53,7 @@ public class JobStore {
         db.prepareStatement(
             "insert into publishing_jobs ("
                 + COLUMNS
-                + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (job_id) do nothing")) {
+                + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (job_id) do nothing")) {
       for (Job j : jobs) {
         insert.setString(1, j.jobId());
         insert.setString(2, j.tenantId());
@@ -66,6 +66,7 @@ public class JobStore {
         insert.setInt(9, j.attempt());
         insert.setInt(10, j.maxAttempts());
         insert.setString(11, j.requestedBy());
+        insert.setString(12, j.traceParent());
         insert.addBatch();
       }
       insert.executeBatch();
@@ -105,7 +106,8 @@ public class JobStore {
               from due
              where j.job_id = due.job_id
             returning j.job_id, j.tenant_id, j.post_id, j.brand_id, j.connection_id, j.platform,
-                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since
+                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since,
+                      j.trace_parent
             """)) {
       Timestamp at = Timestamp.from(now);
       update.setTimestamp(1, at);
@@ -273,7 +275,8 @@ public class JobStore {
              where j.tenant_id = k.tenant_id and j.connection_id = k.connection_id
                and j.state in ('scheduled', 'pending', 'retrying')
             returning j.job_id, j.tenant_id, j.post_id, j.brand_id, j.connection_id, j.platform,
-                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since
+                      j.state, j.due_at, j.attempt, j.max_attempts, j.requested_by, j.check_since,
+                      j.trace_parent
             """)) {
       update.setString(1, code);
       update.setArray(
@@ -350,7 +353,8 @@ public class JobStore {
         row.getInt("attempt"),
         row.getInt("max_attempts"),
         row.getString("requested_by"),
-        checkSince(row));
+        checkSince(row),
+        row.getString("trace_parent"));
   }
 
   private static Instant checkSince(ResultSet row) throws SQLException {

@@ -8,14 +8,18 @@ import io.herald.publishing.jobs.Job;
 import io.herald.publishing.jobs.JobState;
 import io.herald.publishing.jobs.JobStore;
 import io.herald.support.kafka.DeadLetters;
+import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +59,7 @@ class PostCommandsListener {
   private final ConnectionStore connectionStore;
   private final JobStore jobs;
   private final PublishingProperties properties;
+  private final RecordTracing tracing;
 
   PostCommandsListener(
       DataSource dataSource,
@@ -64,7 +69,8 @@ class PostCommandsListener {
       PublishingProperties properties,
       DeadLetters deadLetters,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordTracing tracing) {
     this.dataSource = dataSource;
     this.store = store;
     this.connectionStore = connectionStore;
@@ -73,6 +79,7 @@ class PostCommandsListener {
     this.deadLetters = deadLetters;
     this.clock = clock;
     this.meters = meters;
+    this.tracing = tracing;
     this.applied =
         Counter.builder("herald.publishing.posts.applied")
             .description("Post events that changed a post")
@@ -87,14 +94,40 @@ class PostCommandsListener {
   void onPostEvents(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer)
       throws SQLException {
     List<PostCommand> commands = new ArrayList<>(records.size());
+    Map<PostCommand, Span> spans = new IdentityHashMap<>();
     for (ConsumerRecord<String, Object> record : records) {
       deadLetters
           .attempt(record, consumer, Object.class, false, v -> PostCommand.of(record.key(), v))
-          .ifPresent(commands::add);
+          .ifPresent(
+              command -> {
+                commands.add(command);
+                spans.put(command, tracing.start("post command", record));
+              });
     }
     if (commands.isEmpty()) {
       return;
     }
+    try {
+      apply(commands, spans);
+    } catch (SQLException | RuntimeException e) {
+      spans.values().forEach(span -> span.error(e).end());
+      throw e;
+    }
+    for (PostCommand command : commands) {
+      if (log.isDebugEnabled()) {
+        try (Tracer.SpanInScope scope = tracing.inScope(spans.get(command))) {
+          log.atDebug()
+              .addKeyValue("tenant", command.tenantId())
+              .addKeyValue("postId", command.postId())
+              .addKeyValue("eventId", command.eventId())
+              .log("Applied {} {} to post {}", command.type(), command.eventId(), command.postId());
+        }
+      }
+      spans.get(command).end();
+    }
+  }
+
+  private void apply(List<PostCommand> commands, Map<PostCommand, Span> spans) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
       Set<String> seen =
           store.recorded(connection, commands.stream().map(PostCommand::eventId).toList());
@@ -155,7 +188,14 @@ class PostCommandsListener {
         changed.put(key, result.post());
         applied.increment();
         switch (command.action() == null ? PostAction.UPDATE : command.action()) {
-          case PUBLISH -> newJobs.addAll(jobsFor(result.post(), command, connections, now));
+          case PUBLISH ->
+              newJobs.addAll(
+                  jobsFor(
+                      result.post(),
+                      command,
+                      connections,
+                      now,
+                      tracing.traceParent(spans.get(command))));
           case CANCEL -> cancelled.add(new PostStore.Key(command.tenantId(), command.postId()));
           case RETRY -> retries.add(command.jobId());
           default -> {
@@ -217,7 +257,8 @@ class PostCommandsListener {
       Post post,
       PostCommand command,
       Map<ConnectionStore.Key, PlatformConnection> connections,
-      Instant now) {
+      Instant now,
+      String traceParent) {
     boolean later = command.scheduledAt() != null && command.scheduledAt().isAfter(now);
     return command.connectionIds().stream()
         .distinct()
@@ -237,7 +278,8 @@ class PostCommandsListener {
                     0,
                     properties.jobs().maxAttempts(),
                     command.actor(),
-                    null))
+                    null,
+                    traceParent))
         .toList();
   }
 }

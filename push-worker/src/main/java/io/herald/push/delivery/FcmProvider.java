@@ -1,6 +1,7 @@
 package io.herald.push.delivery;
 
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.support.tracing.RecordTracing;
 import io.herald.worker.DeliveryProvider;
 import io.herald.worker.DeliveryRef;
 import io.herald.worker.ProviderHttp;
@@ -36,13 +37,20 @@ final class FcmProvider implements DeliveryProvider<PushDeliveryRequested> {
   private final GoogleAccessTokens tokens;
   private final String projectId;
   private final JsonMapper json;
+  private final RecordTracing tracing;
   private final Clock clock = Clock.systemUTC();
 
-  FcmProvider(WebClient client, GoogleAccessTokens tokens, String projectId, JsonMapper json) {
+  FcmProvider(
+      WebClient client,
+      GoogleAccessTokens tokens,
+      String projectId,
+      JsonMapper json,
+      RecordTracing tracing) {
     this.client = client;
     this.tokens = tokens;
     this.projectId = projectId;
     this.json = json;
+    this.tracing = tracing;
   }
 
   @Override
@@ -56,16 +64,18 @@ final class FcmProvider implements DeliveryProvider<PushDeliveryRequested> {
     String body = json.writeValueAsString(Map.of("message", message(delivery)));
     return tokens
         .token()
+        // The token may arrive on another thread; the send stays in the delivery's trace.
         .thenCompose(
-            token ->
-                ProviderHttp.exchange(
-                        client
-                            .post()
-                            .uri("/v1/projects/{project}/messages:send", projectId)
-                            .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
-                            .contentType(MediaType.APPLICATION_JSON)
-                            .bodyValue(body))
-                    .thenApply(response -> outcome(response, token)))
+            tracing.inCurrentSpan(
+                token ->
+                    ProviderHttp.exchange(
+                            client
+                                .post()
+                                .uri("/v1/projects/{project}/messages:send", projectId)
+                                .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+                                .contentType(MediaType.APPLICATION_JSON)
+                                .bodyValue(body))
+                        .thenApply(response -> outcome(response, token))))
         .exceptionally(FcmProvider::tokenFailure);
   }
 

@@ -3,6 +3,7 @@ package io.herald.push.delivery;
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.PushDeliveryRequested;
+import io.herald.support.tracing.RecordTracing;
 import io.herald.worker.DeliveryChannel;
 import io.herald.worker.ProviderHttp;
 import io.herald.worker.WorkerProperties;
@@ -14,6 +15,7 @@ import java.util.List;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -72,11 +74,14 @@ class PushConfiguration {
   @Bean
   @ConditionalOnExpression(FCM_CONFIGURED)
   GoogleAccessTokens googleAccessTokens(
-      ServiceAccount fcmServiceAccount, PushProperties properties, JsonMapper json) {
+      ServiceAccount fcmServiceAccount,
+      PushProperties properties,
+      JsonMapper json,
+      WebClient.Builder webClients) {
     return new GoogleAccessTokens(
         fcmServiceAccount,
         properties.fcm().tokenUrl(),
-        ProviderHttp.client("google-oauth", fcmServiceAccount.tokenUri(), 4),
+        ProviderHttp.client(webClients, "google-oauth", fcmServiceAccount.tokenUri(), 4),
         json,
         Clock.systemUTC());
   }
@@ -88,24 +93,32 @@ class PushConfiguration {
       GoogleAccessTokens googleAccessTokens,
       PushProperties properties,
       WorkerProperties worker,
-      JsonMapper json) {
+      JsonMapper json,
+      WebClient.Builder webClients,
+      RecordTracing tracing) {
     return new FcmProvider(
         ProviderHttp.client(
+            webClients,
             FcmProvider.NAME,
             properties.fcm().baseUrl(),
             worker.provider(FcmProvider.NAME).maxConcurrency()),
         googleAccessTokens,
         fcmServiceAccount.projectId(),
-        json);
+        json,
+        tracing);
   }
 
   @Bean
   @ConditionalOnExpression("'${herald.push.web-push.vapid-private-key:}' != ''")
   WebPushProvider webPushProvider(
-      PushProperties properties, WorkerProperties worker, JsonMapper json)
+      PushProperties properties,
+      WorkerProperties worker,
+      JsonMapper json,
+      WebClient.Builder webClients)
       throws GeneralSecurityException {
     return new WebPushProvider(
         ProviderHttp.client(
+            webClients,
             WebPushProvider.NAME,
             "http://localhost",
             worker.provider(WebPushProvider.NAME).maxConcurrency()),

@@ -9,6 +9,7 @@ import io.herald.worker.WorkerProperties;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -29,9 +30,13 @@ class WhatsAppConfiguration {
 
   @Bean
   CloudApiProvider cloudApiProvider(
-      WhatsAppProperties properties, WorkerProperties worker, JsonMapper json) {
+      WhatsAppProperties properties,
+      WorkerProperties worker,
+      JsonMapper json,
+      WebClient.Builder webClients) {
     return new CloudApiProvider(
         ProviderHttp.client(
+            webClients,
             CloudApiProvider.NAME,
             properties.baseUrl(),
             worker.provider(CloudApiProvider.NAME).maxConcurrency()),
