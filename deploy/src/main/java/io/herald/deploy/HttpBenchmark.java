@@ -36,6 +36,9 @@ import reactor.netty.resources.LoopResources;
  *   <li>{@code ./herald bench http latency [RATE] [SECONDS] [RUNS]}: a steady rate (5,000/s by
  *       default), each request timed from when it was due, not when it went out (so a stalled
  *       server is not hidden by a stalled client); reports p50, p99 and the slowest.
+ *   <li>{@code ./herald bench http floor [SECONDS] [RUNS] [CONNECTIONS]}: the throughput run
+ *       against {@link HttpFloor}, a bare WebFlux endpoint in a JVM with the gateway's flags: the
+ *       most the gateway's stack gives on the machine, with no platform running.
  * </ul>
  *
  * With {@code --pause-consumers} notification-service is stopped (SIGSTOP) while it runs, so that
@@ -55,6 +58,28 @@ final class HttpBenchmark {
     boolean pause = rest.remove("--pause-consumers");
     String mode = rest.isEmpty() ? "throughput" : rest.get(0);
     String gateway = System.getenv().getOrDefault("HERALD_GATEWAY", "http://127.0.0.1:8080");
+    Process floor = null;
+    if (mode.equals("floor")) {
+      // The same load against a bare WebFlux endpoint in a JVM with the gateway's tuned flags.
+      int port = Ports.free().gateway();
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(PlatformConfig.local(home).asTuned().jvmOptionsOf("gateway-service"));
+      command.addAll(
+          List.of("-cp", System.getProperty("java.class.path"), HttpFloor.class.getName()));
+      command.add(Integer.toString(port));
+      floor = new ProcessBuilder(command).inheritIO().start();
+      gateway = "http://127.0.0.1:" + port;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (Ports.isFree(port) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      System.out.println(
+          "floor: bare WebFlux endpoint at "
+              + gateway
+              + ", JVM "
+              + command.subList(1, command.size() - 4));
+    }
     List<String> tokens = tokens(home);
     ConnectionProvider pool =
         ConnectionProvider.builder("bench").maxConnections(256).pendingAcquireMaxCount(-1).build();
@@ -66,7 +91,7 @@ final class HttpBenchmark {
     List<Long> paused = pause ? signal("STOP", "notification-service") : List.of();
     try {
       switch (mode) {
-        case "throughput" -> {
+        case "throughput", "floor" -> {
           int seconds = intArg(rest, 1, 30);
           int runs = intArg(rest, 2, 3);
           int connections = intArg(rest, 3, 64);
@@ -94,9 +119,12 @@ final class HttpBenchmark {
           }
           System.out.printf(Locale.ROOT, "median p99: %.1f ms%n", median(p99s));
         }
-        default -> throw new IllegalArgumentException("bench http throughput|latency");
+        default -> throw new IllegalArgumentException("bench http throughput|latency|floor");
       }
     } finally {
+      if (floor != null) {
+        floor.destroy();
+      }
       if (!paused.isEmpty()) {
         signal("CONT", "notification-service");
       }
