@@ -101,7 +101,11 @@ public class HeraldKafkaConfiguration {
             producerFactory.getConfigurationProperties(),
             new StringSerializer(),
             new DelegatingByTypeSerializer(serializers, true));
-    return new KafkaTemplate<>(factory);
+    KafkaTemplate<String, Object> template = new KafkaTemplate<>(factory);
+    // Observed like the service's own template: one timer with the same tag keys, and the dead
+    // letter carries the trace of the record that failed.
+    template.setObservationEnabled(true);
+    return template;
   }
 
   /**

@@ -64,6 +64,9 @@ public class TransactionalKafka implements DisposableBean {
                 serializers, true));
     producerFactory.setTransactionIdPrefix(transactionIdPrefix);
     this.template = new KafkaTemplate<>(producerFactory);
+    // No per-send timer: batches are timed by their listeners, and this timer's tag keys differ
+    // from those of the service's observed template, so Prometheus would refuse one of the two.
+    template.setMicrometerEnabled(false);
     this.transactionManager = new KafkaTransactionManager<>(producerFactory);
   }
 
