@@ -72,6 +72,12 @@ public class RateLimitFilter implements WebFilter, DisposableBean {
     }
     EndpointClass endpoints = EndpointClass.of(exchange.getRequest());
     Limit limit = properties.limitOf(caller.tenantId(), endpoints);
+    ConsumptionProbe allowed = limiter.tryLocally(caller.tenantId(), endpoints);
+    if (allowed != null) {
+      // Admitted from this instance's allowance: no database call, no change of thread.
+      headers(exchange.getResponse().getHeaders(), limit, allowed);
+      return chain.filter(exchange);
+    }
     return Mono.fromCallable(() -> limiter.tryConsume(caller.tenantId(), endpoints))
         .subscribeOn(blocking)
         .onErrorResume(

@@ -25,6 +25,14 @@ import org.springframework.stereotype.Component;
  * same bucket. Each instance keeps a local view of a bucket and writes what it consumed back at
  * least every {@code herald.gateway.rate-limits.synchronization}, or sooner once it has admitted
  * that period's share of the limit. The calls block on JDBC: callers run them off the event loop.
+ *
+ * <p>On top of that, each instance holds a small allowance per bucket: when a request is taken from
+ * the bucket, a block of further requests is taken with it (as many as the bucket's tenant sent in
+ * the last synchronization period, at most that period's share of the limit, never more than the
+ * bucket holds). Requests are admitted from the allowance by {@link #tryLocally} without a database
+ * call or a change of thread; an allowance lasts one synchronization period, and what is left of it
+ * is given back to the bucket when the next block is taken. With {@code synchronization} zero there
+ * is no allowance and every request asks the bucket.
  */
 @Component
 class RateLimiter {
@@ -32,6 +40,18 @@ class RateLimiter {
   private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
   private final RateLimitProperties properties;
   private final Map<String, BucketProxy> local = new ConcurrentHashMap<>();
+  private final Map<String, Allowance> allowances = new ConcurrentHashMap<>();
+
+  /** Requests this instance may admit without asking the bucket, until {@code expiresAt}. */
+  private static final class Allowance {
+    long permits;
+    long expiresAt;
+    long remainingBeyond;
+    long nanosToReset;
+    long windowStart;
+    long usedThisWindow;
+    long usedLastWindow;
+  }
 
   RateLimiter(DataSource dataSource, RateLimitProperties properties) {
     this.properties = properties;
@@ -48,12 +68,91 @@ class RateLimiter {
             .build();
   }
 
-  /** Takes one request from the tenant's bucket of that class; blocks on the database. */
+  /**
+   * Admits one request from this instance's allowance for the bucket, without blocking; null when
+   * there is none left (then {@link #tryConsume} asks the bucket).
+   */
+  ConsumptionProbe tryLocally(String tenantId, EndpointClass endpoints) {
+    if (properties.synchronization().isZero()) {
+      return null;
+    }
+    Allowance allowance = allowances.get(key(tenantId, endpoints));
+    if (allowance == null) {
+      return null;
+    }
+    long now = System.nanoTime();
+    synchronized (allowance) {
+      if (allowance.permits <= 0 || now - allowance.expiresAt >= 0) {
+        return null;
+      }
+      count(allowance, now);
+      allowance.permits--;
+      return ConsumptionProbe.consumed(
+          allowance.remainingBeyond + allowance.permits, allowance.nanosToReset);
+    }
+  }
+
+  /**
+   * Takes one request from the tenant's bucket of that class, and a block of further requests for
+   * {@link #tryLocally}; blocks on the database.
+   */
   ConsumptionProbe tryConsume(String tenantId, EndpointClass endpoints) {
     Limit limit = properties.limitOf(tenantId, endpoints);
+    String key = key(tenantId, endpoints);
     String id = tenantId + '/' + endpoints.key();
-    BucketProxy bucket = local.computeIfAbsent(id + '/' + limit, ignored -> bucket(id, limit));
-    return bucket.tryConsumeAndReturnRemaining(1);
+    BucketProxy bucket = local.computeIfAbsent(key, ignored -> bucket(id, limit));
+    Duration synchronization = properties.synchronization();
+    if (synchronization.isZero()) {
+      return bucket.tryConsumeAndReturnRemaining(1);
+    }
+    Allowance allowance = allowances.computeIfAbsent(key, ignored -> new Allowance());
+    long now = System.nanoTime();
+    long unused;
+    long block;
+    synchronized (allowance) {
+      count(allowance, now);
+      unused = allowance.permits;
+      allowance.permits = 0;
+      block = Math.min(share(limit, synchronization), Math.max(0, allowance.usedLastWindow - 1));
+    }
+    if (unused > 0) {
+      bucket.addTokens(unused);
+    }
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    long wanted = Math.min(block, probe.getRemainingTokens());
+    if (!probe.isConsumed() || wanted <= 0) {
+      return probe;
+    }
+    long taken = bucket.tryConsumeAsMuchAsPossible(wanted);
+    long beyond = probe.getRemainingTokens() - taken;
+    synchronized (allowance) {
+      allowance.permits += taken;
+      allowance.expiresAt = now + synchronization.toNanos();
+      allowance.remainingBeyond = beyond;
+      allowance.nanosToReset = probe.getNanosToWaitForReset();
+    }
+    return ConsumptionProbe.consumed(beyond + taken, probe.getNanosToWaitForReset());
+  }
+
+  /** Counts a request in the allowance's synchronization period (the size of the next block). */
+  private void count(Allowance allowance, long now) {
+    long window = properties.synchronization().toNanos();
+    if (now - allowance.windowStart >= window) {
+      allowance.usedLastWindow =
+          now - allowance.windowStart >= 2 * window ? 0 : allowance.usedThisWindow;
+      allowance.usedThisWindow = 0;
+      allowance.windowStart = now;
+    }
+    allowance.usedThisWindow++;
+  }
+
+  private static long share(Limit limit, Duration synchronization) {
+    return Math.max(
+        1, limit.limit() * synchronization.toNanos() / Math.max(1, limit.period().toNanos()));
+  }
+
+  private String key(String tenantId, EndpointClass endpoints) {
+    return tenantId + '/' + endpoints.key() + '/' + properties.limitOf(tenantId, endpoints);
   }
 
   /** Deletes up to {@code limit} buckets that are full again and unused; answers how many. */
