@@ -11,7 +11,9 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -64,6 +66,11 @@ final class OtlpReceiver implements AutoCloseable {
   /** The spans of one trace received so far. */
   List<ReceivedSpan> trace(String traceId) {
     return spans.stream().filter(s -> s.traceId().equals(traceId)).toList();
+  }
+
+  /** The ids of the spans, to check that a span's parent is among them. */
+  static Set<String> spanIds(List<ReceivedSpan> spans) {
+    return spans.stream().map(ReceivedSpan::spanId).collect(Collectors.toSet());
   }
 
   private void keep(ExportTraceServiceRequest request) {

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -579,8 +578,7 @@ class PlatformEndToEndIT {
         .untilAsserted(
             () -> {
               List<OtlpReceiver.ReceivedSpan> spans = traces.trace(traceId);
-              Set<String> ids =
-                  spans.stream().map(OtlpReceiver.ReceivedSpan::spanId).collect(Collectors.toSet());
+              Set<String> ids = OtlpReceiver.spanIds(spans);
               assertThat(spans)
                   .filteredOn(
                       s ->
@@ -670,8 +668,7 @@ class PlatformEndToEndIT {
         .untilAsserted(
             () -> {
               List<OtlpReceiver.ReceivedSpan> spans = traces.trace(traceId);
-              Set<String> ids =
-                  spans.stream().map(OtlpReceiver.ReceivedSpan::spanId).collect(Collectors.toSet());
+              Set<String> ids = OtlpReceiver.spanIds(spans);
               assertThat(spans).filteredOn(s -> s.service().equals("gateway-service")).isNotEmpty();
               OtlpReceiver.ReceivedSpan job =
                   assertThat(spans)
