@@ -62,23 +62,23 @@ final class HttpBenchmark {
     if (mode.equals("floor")) {
       // The same load against a bare WebFlux endpoint in a JVM with the gateway's tuned flags.
       int port = Ports.free().gateway();
+      List<String> jvm = PlatformConfig.local(home).asTuned().jvmOptionsOf("gateway-service");
       List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(PlatformConfig.local(home).asTuned().jvmOptionsOf("gateway-service"));
+      command.add(Platform.java());
+      command.addAll(jvm);
       command.addAll(
-          List.of("-cp", System.getProperty("java.class.path"), HttpFloor.class.getName()));
-      command.add(Integer.toString(port));
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              HttpFloor.class.getName(),
+              Integer.toString(port)));
       floor = new ProcessBuilder(command).inheritIO().start();
       gateway = "http://127.0.0.1:" + port;
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (Ports.isFree(port) && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      System.out.println(
-          "floor: bare WebFlux endpoint at "
-              + gateway
-              + ", JVM "
-              + command.subList(1, command.size() - 4));
+      System.out.println("floor: bare WebFlux endpoint at " + gateway + ", JVM " + jvm);
     }
     List<String> tokens = tokens(home);
     ConnectionProvider pool =

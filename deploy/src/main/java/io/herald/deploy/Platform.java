@@ -1045,7 +1045,7 @@ public final class Platform implements AutoCloseable {
     }
   }
 
-  private static String java() {
+  static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 

@@ -103,12 +103,11 @@ final class GuardedProvider<T> {
     long start = System.nanoTime();
     CompletableFuture<SendOutcome> call;
     if (waitNanos > 0) {
+      Executor later = CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS);
       // The send still belongs to the delivery's span when it waits for its permit.
-      Executor later =
-          tracing.propagating(CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS));
       call =
           CompletableFuture.supplyAsync(() -> null, later)
-              .thenCompose(x -> invoke(delivery, ref, attempt));
+              .thenCompose(tracing.inCurrentSpan(x -> invoke(delivery, ref, attempt)));
     } else {
       call = invoke(delivery, ref, attempt);
     }

@@ -39,11 +39,17 @@ class RateLimiter {
 
   private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
   private final RateLimitProperties properties;
-  private final Map<String, BucketProxy> local = new ConcurrentHashMap<>();
-  private final Map<String, Allowance> allowances = new ConcurrentHashMap<>();
+  private final Map<Key, Allowance> allowances = new ConcurrentHashMap<>();
 
-  /** Requests this instance may admit without asking the bucket, until {@code expiresAt}. */
+  /** A bucket: a tenant's class of endpoints under one limit (a changed limit is a new key). */
+  private record Key(String tenantId, EndpointClass endpoints, Limit limit) {}
+
+  /**
+   * This instance's proxy of a shared bucket, and the requests it may admit without asking the
+   * bucket until {@code expiresAt}.
+   */
   private static final class Allowance {
+    final BucketProxy bucket;
     long permits;
     long expiresAt;
     long remainingBeyond;
@@ -51,6 +57,10 @@ class RateLimiter {
     long windowStart;
     long usedThisWindow;
     long usedLastWindow;
+
+    Allowance(BucketProxy bucket) {
+      this.bucket = bucket;
+    }
   }
 
   RateLimiter(DataSource dataSource, RateLimitProperties properties) {
@@ -76,7 +86,8 @@ class RateLimiter {
     if (properties.synchronization().isZero()) {
       return null;
     }
-    Allowance allowance = allowances.get(key(tenantId, endpoints));
+    Allowance allowance =
+        allowances.get(new Key(tenantId, endpoints, properties.limitOf(tenantId, endpoints)));
     if (allowance == null) {
       return null;
     }
@@ -98,14 +109,15 @@ class RateLimiter {
    */
   ConsumptionProbe tryConsume(String tenantId, EndpointClass endpoints) {
     Limit limit = properties.limitOf(tenantId, endpoints);
-    String key = key(tenantId, endpoints);
-    String id = tenantId + '/' + endpoints.key();
-    BucketProxy bucket = local.computeIfAbsent(key, ignored -> bucket(id, limit));
+    Allowance allowance =
+        allowances.computeIfAbsent(
+            new Key(tenantId, endpoints, limit),
+            key -> new Allowance(bucket(tenantId + '/' + endpoints.key(), limit)));
+    BucketProxy bucket = allowance.bucket;
     Duration synchronization = properties.synchronization();
     if (synchronization.isZero()) {
       return bucket.tryConsumeAndReturnRemaining(1);
     }
-    Allowance allowance = allowances.computeIfAbsent(key, ignored -> new Allowance());
     long now = System.nanoTime();
     long unused;
     long block;
@@ -149,10 +161,6 @@ class RateLimiter {
   private static long share(Limit limit, Duration synchronization) {
     return Math.max(
         1, limit.limit() * synchronization.toNanos() / Math.max(1, limit.period().toNanos()));
-  }
-
-  private String key(String tenantId, EndpointClass endpoints) {
-    return tenantId + '/' + endpoints.key() + '/' + properties.limitOf(tenantId, endpoints);
   }
 
   /** Deletes up to {@code limit} buckets that are full again and unused; answers how many. */

@@ -164,9 +164,9 @@ class EdgeIT {
       String key = "order-" + UUID.randomUUID();
       String alice = TestTokens.issue(SECRET, "acme", "alice");
 
-      HttpResponse<String> accepted = send(first, "POST", "/api/notifications", alice, key, BODY);
-      HttpResponse<String> retried = send(second, "POST", "/api/notifications", alice, key, BODY);
-      HttpResponse<String> again = send(first, "POST", "/api/notifications", alice, key, BODY);
+      HttpResponse<String> accepted = post(first, alice, key);
+      HttpResponse<String> retried = post(second, alice, key);
+      HttpResponse<String> again = post(first, alice, key);
 
       assertThat(accepted.statusCode()).isEqualTo(202);
       assertThat(accepted.headers().firstValue("Idempotent-Replayed")).isEmpty();
@@ -179,7 +179,7 @@ class EdgeIT {
       }
       String requestId = JSON.readTree(accepted.body()).get("requestId").asString();
       // A marker request sent after the retries: once it is on the topic, so would be any retry.
-      HttpResponse<String> marker = send(first, "POST", "/api/notifications", alice, null, BODY);
+      HttpResponse<String> marker = post(first, alice, null);
       String markerId = JSON.readTree(marker.body()).get("requestId").asString();
       List<String> keys = keysOnTopicUntil(markerId);
       assertThat(keys).filteredOn(requestId::equals).hasSize(1);
@@ -221,7 +221,7 @@ class EdgeIT {
         others.add(JSON.readTree(response.body()).get("requestId").asString());
       }
       assertThat(Set.copyOf(others)).hasSize(40);
-      HttpResponse<String> marker = send(first, "POST", "/api/notifications", alice, null, BODY);
+      HttpResponse<String> marker = post(first, alice, null);
       List<String> keys =
           keysOnTopicUntil(JSON.readTree(marker.body()).get("requestId").asString());
       assertThat(keys).filteredOn(requestIds::contains).hasSize(1);
@@ -233,30 +233,10 @@ class EdgeIT {
     @Test
     void shouldScopeKeysByTenantAndUser() throws Exception {
       String key = "shared-" + UUID.randomUUID();
-      HttpResponse<String> alice =
-          send(
-              first,
-              "POST",
-              "/api/notifications",
-              TestTokens.issue(SECRET, "acme", "alice"),
-              key,
-              BODY);
-      HttpResponse<String> bob =
-          send(
-              first,
-              "POST",
-              "/api/notifications",
-              TestTokens.issue(SECRET, "acme", "bob"),
-              key,
-              BODY);
+      HttpResponse<String> alice = post(first, TestTokens.issue(SECRET, "acme", "alice"), key);
+      HttpResponse<String> bob = post(first, TestTokens.issue(SECRET, "acme", "bob"), key);
       HttpResponse<String> otherTenant =
-          send(
-              first,
-              "POST",
-              "/api/notifications",
-              TestTokens.issue(SECRET, "globex", "alice"),
-              key,
-              BODY);
+          post(first, TestTokens.issue(SECRET, "globex", "alice"), key);
 
       for (HttpResponse<String> answer : List.of(alice, bob, otherTenant)) {
         assertThat(answer.statusCode()).isEqualTo(202);
@@ -269,8 +249,7 @@ class EdgeIT {
     void shouldRefuseTheSameKeyWithAnotherBody() throws Exception {
       String key = "order-" + UUID.randomUUID();
       String alice = TestTokens.issue(SECRET, "acme", "alice");
-      assertThat(send(first, "POST", "/api/notifications", alice, key, BODY).statusCode())
-          .isEqualTo(202);
+      assertThat(post(first, alice, key).statusCode()).isEqualTo(202);
 
       HttpResponse<String> refused =
           send(second, "POST", "/api/notifications", alice, key, BODY.replace("Hello", "Bye"));
@@ -320,13 +299,12 @@ class EdgeIT {
     void shouldKeepKeysAcrossAGatewayKilledAndStartedAgain() throws Exception {
       String key = "order-" + UUID.randomUUID();
       String alice = TestTokens.issue(SECRET, "acme", "alice");
-      HttpResponse<String> accepted = send(first, "POST", "/api/notifications", alice, key, BODY);
+      HttpResponse<String> accepted = post(first, alice, key);
       assertThat(accepted.statusCode()).isEqualTo(202);
 
       first.kill();
       first = GatewayInstance.start("first-restarted", brokers(), SECRET, gatewaySettings);
-      HttpResponse<String> afterRestart =
-          send(first, "POST", "/api/notifications", alice, key, BODY);
+      HttpResponse<String> afterRestart = post(first, alice, key);
 
       assertThat(afterRestart.statusCode()).isEqualTo(202);
       assertThat(afterRestart.body()).isEqualTo(accepted.body());
@@ -483,18 +461,10 @@ class EdgeIT {
     }
   }
 
+  /** {@code POST /api/notifications} with the usual body; {@code key} may be null. */
   private static HttpResponse<String> post(GatewayInstance gateway, String token, String key)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(gateway.url() + "/api/notifications"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(BODY));
-    if (key != null) {
-      request.header("Idempotency-Key", key);
-    }
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return send(gateway, "POST", "/api/notifications", token, key, BODY);
   }
 
   private static HttpResponse<String> get(GatewayInstance gateway, String token) throws Exception {

@@ -51,6 +51,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -125,7 +126,8 @@ class FanOut {
                 record,
                 Notification.of(request),
                 AudienceSlice.whole(request),
-                tracing.start("notification fan-out", record)),
+                tracing.start("notification fan-out", record),
+                tracing),
         true);
   }
 
@@ -140,7 +142,8 @@ class FanOut {
                 record,
                 Notification.of(chunk),
                 AudienceSlice.of(chunk),
-                tracing.start("notification chunk fan-out", record)),
+                tracing.start("notification chunk fan-out", record),
+                tracing),
         false);
   }
 
@@ -304,18 +307,21 @@ class FanOut {
       AudienceSlice slice,
       String createdBy,
       Span span,
+      Header trace,
       java.time.Instant requestedAt) {
 
     FanOutWork(
         ConsumerRecord<String, Object> source,
         Notification notification,
         AudienceSlice slice,
-        Span span) {
+        Span span,
+        RecordTracing tracing) {
       this(
           notification,
           slice,
           source.topic() + "/" + source.partition() + "@" + source.offset(),
           span,
+          tracing.header(span),
           java.time.Instant.ofEpochMilli(source.timestamp()));
     }
   }
@@ -324,7 +330,7 @@ class FanOut {
   private final class Batch {
 
     final Map<UUID, NewInboxItem> inboxItems = new LinkedHashMap<>();
-    final Map<UUID, Span> inboxTraces = new HashMap<>();
+    final Map<UUID, Header> inboxTraces = new HashMap<>();
     final Map<String, ActivityStore.Event> events = new LinkedHashMap<>();
     final Set<UUID> handedOver = new HashSet<>();
     final List<CompletableFuture<?>> sends = new ArrayList<>();
@@ -448,7 +454,7 @@ class FanOut {
               n.data(),
               content.part("actionUrl"),
               work.createdBy()));
-      inboxTraces.put(id, work.span());
+      inboxTraces.put(id, work.trace());
     }
 
     private void skip(
@@ -499,7 +505,7 @@ class FanOut {
       DeliveryEvents.stamp(
           value, eventId, n.tenantId(), clock.instant(), deliveryId.toString(), n.requestId(), key);
       requested.merge(channel.name(), 1, Integer::sum);
-      produce(work.span(), topic, key, value);
+      produce(work.trace(), topic, key, value);
     }
 
     void chunks(FanOutWork work, AudiencePages pages) {
@@ -513,7 +519,7 @@ class FanOut {
       for (int i = 0; i < count; i++) {
         String key = n.requestId() + "/" + i;
         produce(
-            work.span(),
+            work.trace(),
             TopicCatalog.NOTIFICATION_FANOUT_CHUNKS.name(),
             key,
             NotificationChunkRequested.newBuilder()
@@ -599,15 +605,22 @@ class FanOut {
                     .setActionUrl(item.actionUrl())
                     .setSequence(entry.getValue().seq())
                     .build());
-        tracing.inject(inboxTraces.get(item.id()), record.headers());
+        addTrace(record, inboxTraces.get(item.id()));
         sends.add(kafka.template().send(record));
       }
     }
 
-    private void produce(Span span, String topic, String key, SpecificRecord value) {
+    private void produce(Header trace, String topic, String key, SpecificRecord value) {
       ProducerRecord<String, Object> record = new ProducerRecord<>(topic, key, value);
-      tracing.inject(span, record.headers());
+      addTrace(record, trace);
       sends.add(kafka.template().send(record));
+    }
+
+    /** The fan-out span's context, formatted once per consumed record, on each record it causes. */
+    private static void addTrace(ProducerRecord<String, Object> record, Header trace) {
+      if (trace != null) {
+        record.headers().add(trace);
+      }
     }
 
     /** Waits for every record of the batch; a failure fails the batch, which is then retried. */

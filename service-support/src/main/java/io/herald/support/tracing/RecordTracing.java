@@ -6,11 +6,11 @@ import io.micrometer.tracing.propagation.Propagator;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Spans for work that batch listeners and job runners do per record or per job, continuing the
@@ -97,6 +97,17 @@ public final class RecordTracing {
     return carrier.get(TRACEPARENT);
   }
 
+  /**
+   * The span's {@code traceparent} header, formatted once for the many records one piece of work
+   * may produce (a fan-out); null when the span has no context to hand on.
+   */
+  public Header header(Span span) {
+    String traceParent = traceParent(span);
+    return traceParent == null
+        ? null
+        : new RecordHeader(TRACEPARENT, traceParent.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** Makes the span current on this thread: log lines get its ids, new spans become children. */
   public Tracer.SpanInScope inScope(Span span) {
     return tracer.withSpan(span);
@@ -114,26 +125,6 @@ public final class RecordTracing {
     return value -> {
       try (Tracer.SpanInScope scope = tracer.withSpan(current)) {
         return function.apply(value);
-      }
-    };
-  }
-
-  /**
-   * An executor whose tasks run in the span that was current where they were submitted, for work
-   * that continues on another thread (a delayed send, a fail-over).
-   */
-  public Executor propagating(Executor executor) {
-    return command -> {
-      Span current = tracer.currentSpan();
-      if (current == null) {
-        executor.execute(command);
-      } else {
-        executor.execute(
-            () -> {
-              try (Tracer.SpanInScope scope = tracer.withSpan(current)) {
-                command.run();
-              }
-            });
       }
     };
   }

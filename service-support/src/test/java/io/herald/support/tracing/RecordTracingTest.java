@@ -78,6 +78,8 @@ class RecordTracingTest {
     job.end();
 
     assertThat(stored).isEqualTo("00-" + TRACE + "-" + command.context().spanId() + "-01");
+    assertThat(new String(tracing.header(command).value(), StandardCharsets.UTF_8))
+        .isEqualTo(stored);
     assertThat(job.context().traceId()).isEqualTo(TRACE);
     assertThat(job.context().parentId()).isEqualTo(command.context().spanId());
     assertThat(tracing.start("job", (String) null).context().traceId()).isNotEqualTo(TRACE);
