@@ -243,6 +243,10 @@ final class HttpBenchmark {
         sorted[count - 1] / 1e6);
   }
 
+  /** Every how many requests one carries an {@code Idempotency-Key} (0: none). */
+  private static final int KEY_EVERY =
+      Integer.parseInt(System.getenv().getOrDefault("HERALD_BENCH_KEY_EVERY", "2"));
+
   private static Mono<Integer> send(HttpClient client, List<String> tokens, long sequence) {
     String token = tokens.get((int) (sequence % tokens.size()));
     ByteBuf body = Unpooled.wrappedBuffer(BODY.getBytes(StandardCharsets.UTF_8));
@@ -251,7 +255,7 @@ final class HttpBenchmark {
             headers -> {
               headers.set("Authorization", "Bearer " + token);
               headers.set("Content-Type", "application/json");
-              if (sequence % 2 == 0) {
+              if (KEY_EVERY > 0 && sequence % KEY_EVERY == 0) {
                 headers.set("Idempotency-Key", "bench-" + UUID.randomUUID());
               }
             })
