@@ -14,13 +14,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     gets 503
  * @param senderAudienceLimit the most users a notification may name without the {@code sender}
  *     role; sending to a role always needs it
+ * @param scheduleHorizon how far ahead a notification may be scheduled ({@code sendAt}, {@code
+ *     delay})
  */
 @ConfigurationProperties("herald.gateway")
 public record GatewayProperties(
     URI notificationServiceUrl,
     URI publishingServiceUrl,
     Duration publishTimeout,
-    Integer senderAudienceLimit) {
+    Integer senderAudienceLimit,
+    Duration scheduleHorizon) {
 
   public GatewayProperties {
     if (notificationServiceUrl == null) {
@@ -34,6 +37,9 @@ public record GatewayProperties(
     }
     if (senderAudienceLimit == null) {
       senderAudienceLimit = 10;
+    }
+    if (scheduleHorizon == null) {
+      scheduleHorizon = Duration.ofDays(366);
     }
   }
 }

@@ -1,13 +1,25 @@
 package io.herald.gateway.notifications;
 
+import java.time.Instant;
+
 /**
- * Body of the {@code 202 Accepted} answer: the id to follow the notification by.
+ * Body of the {@code 202 Accepted} answer: the id to follow the notification by, and for a
+ * notification held for later, when it is due.
  *
- * <p>Example: {@code {"requestId": "5f0c...", "status": "ACCEPTED"}}.
+ * <p>Example: {@code {"requestId": "5f0c...", "status": "ACCEPTED", "sendAt": null}}, {@code
+ * {"requestId": "5f0c...", "status": "SCHEDULED", "sendAt": "2026-12-24T09:00:00Z"}}.
  */
-public record NotificationAccepted(String requestId, String status) {
+public record NotificationAccepted(String requestId, String status, Instant sendAt) {
 
   static NotificationAccepted of(String requestId) {
-    return new NotificationAccepted(requestId, "ACCEPTED");
+    return new NotificationAccepted(requestId, "ACCEPTED", null);
+  }
+
+  static NotificationAccepted scheduled(String requestId, Instant sendAt) {
+    return new NotificationAccepted(requestId, "SCHEDULED", sendAt);
+  }
+
+  static NotificationAccepted cancelRequested(String requestId) {
+    return new NotificationAccepted(requestId, "CANCEL_REQUESTED", null);
   }
 }

@@ -6,6 +6,8 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +21,14 @@ import java.util.Map;
  *  "category": "account", "title": "Welcome", "body": "Hello Bob"}
  * {"recipients": {"roles": ["editor"]}, "channels": ["EMAIL"], "category": "account",
  *  "template": {"id": "welcome", "locale": "pt-BR"}, "data": {"name": "Ana"}}
+ * {"recipients": {"userIds": ["bob"]}, "channels": ["EMAIL"], "category": "reminders",
+ *  "title": "Your trial ends tomorrow", "body": "...", "sendAt": "2026-12-24T09:00:00Z"}
+ * {"recipients": {"userIds": ["bob"]}, "channels": ["PUSH"], "category": "reminders",
+ *  "title": "Still there?", "body": "...", "delay": "PT30M"}
  * </pre>
+ *
+ * <p>{@code sendAt} (an instant) or {@code delay} (an ISO-8601 duration from now) hold the
+ * notification until then; neither, or a time already past, sends at once.
  */
 public record SendNotificationRequest(
     @NotNull(message = "recipients are required") @Valid Recipients recipients,
@@ -50,7 +59,9 @@ public record SendNotificationRequest(
                 @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE) String,
                 @Size(max = 10_000, message = "data values are at most 10000 characters")
                 @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE) String>
-            data) {
+            data,
+    Instant sendAt,
+    Duration delay) {
 
   /**
    * Text without control characters (tab, line feed and carriage return aside) and without unpaired
@@ -69,6 +80,24 @@ public record SendNotificationRequest(
   public boolean isContentGiven() {
     return template != null
         || (title != null && !title.isBlank() && body != null && !body.isBlank());
+  }
+
+  @AssertTrue(message = "give sendAt or delay, not both")
+  public boolean isOneScheduleGiven() {
+    return sendAt == null || delay == null;
+  }
+
+  @AssertTrue(message = "delay must not be negative")
+  public boolean isDelayNotNegative() {
+    return delay == null || !delay.isNegative();
+  }
+
+  /** When to deliver: {@code sendAt}, {@code now + delay}, or null for at once. */
+  Instant deliverAt(Instant now) {
+    if (sendAt != null) {
+      return sendAt;
+    }
+    return delay == null ? null : now.plus(delay);
   }
 
   public record Recipients(

@@ -204,6 +204,13 @@ class ActivityController {
     body.put("requestedAt", r.requestedAt().toString());
     body.put("category", r.category());
     body.put("channels", r.channels());
+    if (r.sendAt() != null) {
+      Map<String, Object> schedule = new LinkedHashMap<>();
+      schedule.put("sendAt", r.sendAt().toString());
+      schedule.put("status", r.scheduleStatus());
+      schedule.put("at", r.scheduleDoneAt() == null ? null : r.scheduleDoneAt().toString());
+      body.put("schedule", schedule);
+    }
     return body;
   }
 

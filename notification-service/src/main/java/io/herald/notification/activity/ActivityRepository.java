@@ -37,17 +37,33 @@ class ActivityRepository {
   private static final String IN_APP_ITEM =
       "LEFT JOIN inbox_items i ON a.channel = 'IN_APP' AND i.id = a.delivery_id::uuid";
 
+  /** A request and, when it was held for later, its schedule. */
+  private static final String REQUEST_COLUMNS =
+      "SELECT r.request_id, r.requested_by, r.category, r.channels, r.requested_at,"
+          + " s.send_at, s.status AS schedule_status, s.done_at AS schedule_done_at"
+          + " FROM notification_requests r LEFT JOIN scheduled_notifications s"
+          + " ON s.tenant_id = r.tenant_id AND s.request_id = r.request_id";
+
   private static final String EVENT_COLUMNS =
       "a.seq, a.notification_id, a.user_id, a.channel, a.delivery_id, a.status, a.final,"
           + " a.reason, a.provider, a.provider_message_id, a.attempt, a.occurred_at, i.read_at";
 
-  /** A request as its sender made it. */
+  /**
+   * A request as its sender made it.
+   *
+   * @param sendAt for a request held for later: when it is (or was) due, else null
+   * @param scheduleStatus with {@code sendAt}: {@code SCHEDULED}, {@code SENT} or {@code CANCELLED}
+   * @param scheduleDoneAt when it was sent or cancelled
+   */
   record Request(
       String requestId,
       String requestedBy,
       String category,
       List<String> channels,
-      Instant requestedAt) {}
+      Instant requestedAt,
+      Instant sendAt,
+      String scheduleStatus,
+      Instant scheduleDoneAt) {}
 
   /** Deliveries of one channel that ended (so far) in one outcome, and their recipients. */
   record OutcomeCount(String channel, String outcome, long deliveries) {}
@@ -81,9 +97,7 @@ class ActivityRepository {
   }
 
   Mono<Request> request(String tenantId, String requestId) {
-    return db.sql(
-            "SELECT request_id, requested_by, category, channels, requested_at"
-                + " FROM notification_requests WHERE tenant_id = :tenant AND request_id = :request")
+    return db.sql(REQUEST_COLUMNS + " WHERE r.tenant_id = :tenant AND r.request_id = :request")
         .bind("tenant", tenantId)
         .bind("request", requestId)
         .map(ActivityRepository::request)
@@ -93,17 +107,14 @@ class ActivityRepository {
   /** Requests newest first, after {@code (afterTime, afterId)} when given; by one sender or all. */
   Flux<Request> requests(
       String tenantId, String sender, Instant afterTime, String afterId, int limit) {
-    StringBuilder sql =
-        new StringBuilder(
-            "SELECT request_id, requested_by, category, channels, requested_at"
-                + " FROM notification_requests WHERE tenant_id = :tenant");
+    StringBuilder sql = new StringBuilder(REQUEST_COLUMNS + " WHERE r.tenant_id = :tenant");
     if (sender != null) {
-      sql.append(" AND requested_by = :sender");
+      sql.append(" AND r.requested_by = :sender");
     }
     if (afterTime != null) {
-      sql.append(" AND (requested_at, request_id) < (:afterTime, :afterId)");
+      sql.append(" AND (r.requested_at, r.request_id) < (:afterTime, :afterId)");
     }
-    sql.append(" ORDER BY requested_at DESC, request_id DESC LIMIT :limit");
+    sql.append(" ORDER BY r.requested_at DESC, r.request_id DESC LIMIT :limit");
     DatabaseClient.GenericExecuteSpec spec =
         db.sql(sql.toString()).bind("tenant", tenantId).bind("limit", limit);
     if (sender != null) {
@@ -219,7 +230,14 @@ class ActivityRepository {
         row.get("requested_by", String.class),
         row.get("category", String.class),
         Arrays.asList(row.get("channels", String[].class)),
-        row.get("requested_at", OffsetDateTime.class).toInstant());
+        row.get("requested_at", OffsetDateTime.class).toInstant(),
+        instant(row.get("send_at", OffsetDateTime.class)),
+        row.get("schedule_status", String.class),
+        instant(row.get("schedule_done_at", OffsetDateTime.class)));
+  }
+
+  private static Instant instant(OffsetDateTime time) {
+    return time == null ? null : time.toInstant();
   }
 
   private static Event event(Readable row, boolean withOutcome) {
@@ -245,24 +263,40 @@ class ActivityRepository {
   private static final int FORGET_CHUNK = 10_000;
 
   /**
-   * Deletes the delivery activity that happened before {@code before}, and the requests made before
-   * it, a chunk at a time; answers how many rows went.
+   * Deletes the delivery activity that happened before {@code before}, the requests made before it
+   * (unless still held for later) and the schedules that ended before it, a chunk at a time;
+   * answers how many rows went.
    */
   Mono<Long> forget(Instant before) {
-    return forgetChunks("delivery_activity", "occurred_at", before)
-        .zipWith(forgetChunks("notification_requests", "requested_at", before), Long::sum);
+    return forgetChunks("delivery_activity", "occurred_at", "", before)
+        .zipWith(
+            forgetChunks(
+                "notification_requests",
+                "requested_at",
+                // A request still held for later stays until it is sent or cancelled.
+                " AND NOT EXISTS (SELECT 1 FROM scheduled_notifications s"
+                    + " WHERE s.tenant_id = t.tenant_id AND s.request_id = t.request_id"
+                    + " AND s.status = 'SCHEDULED')",
+                before),
+            Long::sum)
+        .zipWith(
+            forgetChunks(
+                "scheduled_notifications", "done_at", " AND t.status <> 'SCHEDULED'", before),
+            Long::sum);
   }
 
-  private Mono<Long> forgetChunks(String table, String column, Instant before) {
+  private Mono<Long> forgetChunks(String table, String column, String also, Instant before) {
     Mono<Long> chunk =
         db.sql(
                 "WITH gone AS (DELETE FROM "
                     + table
                     + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM "
                     + table
-                    + " WHERE "
+                    + " t WHERE t."
                     + column
-                    + " < :before LIMIT "
+                    + " < :before"
+                    + also
+                    + " LIMIT "
                     + FORGET_CHUNK
                     + ")) RETURNING 1) SELECT count(*) AS n FROM gone")
             .bind("before", before.atOffset(java.time.ZoneOffset.UTC))

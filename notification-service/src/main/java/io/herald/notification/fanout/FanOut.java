@@ -4,6 +4,7 @@ import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.Channel;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.InboxItemCreated;
+import io.herald.events.v1.NotificationCancelRequested;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
@@ -13,6 +14,7 @@ import io.herald.notification.activity.ActivityStore;
 import io.herald.notification.fanout.FanOutStore.NewInboxItem;
 import io.herald.notification.preferences.PreferenceReader;
 import io.herald.notification.preferences.PreferenceReader.Preferences;
+import io.herald.notification.scheduling.ScheduledNotifications;
 import io.herald.notification.subscribers.AudiencePages;
 import io.herald.notification.subscribers.AudienceQuery;
 import io.herald.notification.subscribers.AudienceRepository;
@@ -23,6 +25,7 @@ import io.herald.notification.templates.TemplateEngine.Rendered;
 import io.herald.notification.templates.TemplateReader;
 import io.herald.support.events.DeliveryEvents;
 import io.herald.support.kafka.DeadLetters;
+import io.herald.support.kafka.PoisonRecordException;
 import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -86,6 +89,7 @@ class FanOut {
   private final FanOutProperties properties;
   private final MeterRegistry meters;
   private final RecordTracing tracing;
+  private final ScheduledNotifications scheduled;
   private final Clock clock = Clock.systemUTC();
 
   FanOut(
@@ -100,7 +104,8 @@ class FanOut {
       TemplateEngine engine,
       FanOutProperties properties,
       MeterRegistry meters,
-      RecordTracing tracing) {
+      RecordTracing tracing,
+      ScheduledNotifications scheduled) {
     this.dataSource = fanOutDataSource;
     this.audience = audience;
     this.store = store;
@@ -113,22 +118,66 @@ class FanOut {
     this.properties = properties;
     this.meters = meters;
     this.tracing = tracing;
+    this.scheduled = scheduled;
   }
 
-  /** A batch of {@code notification.requests.v1}. */
+  /**
+   * A batch of {@code notification.requests.v1}: requests due now are fanned out, requests for
+   * later are held ({@link ScheduledNotifications}), and cancellations applied, all in the batch's
+   * transaction.
+   */
   void onRequests(List<ConsumerRecord<String, Object>> records, Consumer<?, ?> consumer) {
+    java.time.Instant now = clock.instant();
+    Schedules schedules = new Schedules();
     process(
         records,
         consumer,
-        NotificationRequested.class,
-        (record, request) ->
-            new FanOutWork(
-                record,
-                Notification.of(request),
-                AudienceSlice.whole(request),
-                tracing.start("notification fan-out", record),
-                tracing),
-        true);
+        SpecificRecord.class,
+        (record, value) -> {
+          if (value instanceof NotificationCancelRequested cancel) {
+            if (cancel.getTenantId() == null || cancel.getRequestId() == null) {
+              throw new PoisonRecordException("cancellation has no tenant or request id");
+            }
+            schedules.cancels.add(cancel);
+            return Optional.empty();
+          }
+          if (!(value instanceof NotificationRequested request)) {
+            throw new PoisonRecordException(
+                "expected NotificationRequested or NotificationCancelRequested, got "
+                    + value.getClass().getName());
+          }
+          // Checked now, so a request that can never be delivered is dead-lettered when it
+          // arrives rather than when it is due.
+          Notification notification = Notification.of(request);
+          if (ScheduledNotifications.isForLater(record, request, now)) {
+            schedules.held.add(request);
+            schedules.heldRequests.add(
+                new ActivityStore.Request(
+                    notification.tenantId(),
+                    notification.requestId(),
+                    notification.requestedBy(),
+                    notification.category(),
+                    notification.channels().stream().map(Channel::name).toList(),
+                    java.time.Instant.ofEpochMilli(record.timestamp())));
+            return Optional.empty();
+          }
+          return Optional.of(
+              new FanOutWork(
+                  record,
+                  notification,
+                  AudienceSlice.whole(request),
+                  tracing.start("notification fan-out", record),
+                  tracing));
+        },
+        true,
+        schedules);
+  }
+
+  /** What a batch of requests holds for later and cancels. */
+  private static final class Schedules {
+    final List<NotificationRequested> held = new ArrayList<>();
+    final List<ActivityStore.Request> heldRequests = new ArrayList<>();
+    final List<NotificationCancelRequested> cancels = new ArrayList<>();
   }
 
   /** A batch of {@code notification.fanout-chunks.v1}. */
@@ -138,13 +187,15 @@ class FanOut {
         consumer,
         NotificationChunkRequested.class,
         (record, chunk) ->
-            new FanOutWork(
-                record,
-                Notification.of(chunk),
-                AudienceSlice.of(chunk),
-                tracing.start("notification chunk fan-out", record),
-                tracing),
-        false);
+            Optional.of(
+                new FanOutWork(
+                    record,
+                    Notification.of(chunk),
+                    AudienceSlice.of(chunk),
+                    tracing.start("notification chunk fan-out", record),
+                    tracing)),
+        false,
+        null);
   }
 
   /**
@@ -155,18 +206,20 @@ class FanOut {
       List<ConsumerRecord<String, Object>> records,
       Consumer<?, ?> consumer,
       Class<T> type,
-      BiFunction<ConsumerRecord<String, Object>, T, FanOutWork> toWork,
-      boolean splitLargeAudiences) {
+      BiFunction<ConsumerRecord<String, Object>, T, Optional<FanOutWork>> toWork,
+      boolean splitLargeAudiences,
+      Schedules schedules) {
     Timer.Sample timer = Timer.start(meters);
     Batch batch = new Batch();
     List<FanOutWork> work = new ArrayList<>();
     for (ConsumerRecord<String, Object> record : records) {
       deadLetters
           .attempt(record, consumer, type, false, value -> toWork.apply(record, value))
+          .flatMap(w -> w)
           .ifPresent(work::add);
     }
     try {
-      fanOut(work, batch, splitLargeAudiences);
+      fanOut(work, batch, splitLargeAudiences, schedules);
     } catch (RuntimeException e) {
       work.forEach(w -> w.span().error(e).end());
       throw e;
@@ -196,8 +249,15 @@ class FanOut {
     }
   }
 
-  private void fanOut(List<FanOutWork> work, Batch batch, boolean splitLargeAudiences) {
+  private void fanOut(
+      List<FanOutWork> work, Batch batch, boolean splitLargeAudiences, Schedules schedules) {
     try (Connection connection = dataSource.getConnection()) {
+      if (schedules != null) {
+        // Held first, then cancelled: a request and its cancellation in one batch end cancelled.
+        scheduled.hold(connection, schedules.held);
+        scheduled.cancel(connection, schedules.cancels);
+        activity.insertRequests(connection, schedules.heldRequests);
+      }
       if (splitLargeAudiences) {
         // Each request as its sender made it, once: its activity is looked up by its id.
         activity.insertRequests(

@@ -32,8 +32,8 @@ class FanOutConfiguration {
     config.setPassword(environment.getProperty("spring.datasource.password"));
     config.setAutoCommit(false);
     // Four listeners (requests, chunks, contact points, delivery activity), each with its consumer
-    // threads, one connection apiece.
-    config.setMaximumPoolSize(4 * properties.concurrency() + 1);
+    // threads, one connection apiece; and the loop that sends notifications held for later.
+    config.setMaximumPoolSize(4 * properties.concurrency() + 2);
     config.setMinimumIdle(1);
     return new HikariDataSource(config);
   }

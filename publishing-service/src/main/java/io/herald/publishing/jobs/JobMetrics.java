@@ -1,5 +1,6 @@
 package io.herald.publishing.jobs;
 
+import io.herald.support.polling.PollingLoop;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;

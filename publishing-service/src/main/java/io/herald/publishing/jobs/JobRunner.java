@@ -8,6 +8,7 @@ import io.herald.publishing.platforms.PublishOutcome;
 import io.herald.publishing.posts.Post;
 import io.herald.publishing.posts.PostProgress;
 import io.herald.publishing.posts.PostStore;
+import io.herald.support.polling.PollingLoop;
 import io.herald.support.tracing.RecordTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,7 @@
 package io.herald.publishing.jobs;
 
 import io.herald.support.kafka.TransactionalKafka;
+import io.herald.support.polling.PollingLoop;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

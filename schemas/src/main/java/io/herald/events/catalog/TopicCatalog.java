@@ -16,6 +16,7 @@ import io.herald.events.v1.InboxItemUnarchived;
 import io.herald.events.v1.InboxItemsRead;
 import io.herald.events.v1.InboxItemsSeen;
 import io.herald.events.v1.InboxItemsUnread;
+import io.herald.events.v1.NotificationCancelRequested;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PostCreated;
@@ -105,7 +106,7 @@ public final class TopicCatalog {
       new TopicSpec(
           Names.NOTIFICATION_REQUESTS,
           KeyType.REQUEST_ID,
-          List.of(NotificationRequested.class),
+          List.of(NotificationRequested.class, NotificationCancelRequested.class),
           3,
           WEEK,
           CleanupPolicy.DELETE,

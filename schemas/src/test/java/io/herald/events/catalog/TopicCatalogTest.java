@@ -37,7 +37,7 @@ class TopicCatalogTest {
     List<Class<?>> types =
         TopicCatalog.ALL.stream().flatMap(t -> t.valueTypes().stream()).collect(toList());
 
-    assertThat(types).doesNotHaveDuplicates().hasSize(27);
+    assertThat(types).doesNotHaveDuplicates().hasSize(28);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.herald.publishing.jobs;
+package io.herald.support.polling;
 
 import java.time.Duration;
 import org.slf4j.Logger;

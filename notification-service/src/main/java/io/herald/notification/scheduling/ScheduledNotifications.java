@@ -1,0 +1,226 @@
+package io.herald.notification.scheduling;
+
+import io.herald.events.catalog.TopicCatalog;
+import io.herald.events.v1.NotificationCancelRequested;
+import io.herald.events.v1.NotificationRequested;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Notifications held for later, in the {@code scheduled_notifications} table: the fan-out holds a
+ * request whose {@code sendAt} is still ahead ({@link #hold}), applies cancellations ({@link
+ * #cancel}), each as one multi-row statement inside its batch's transaction; {@link
+ * DueNotifications} takes what has become due ({@link #takeDue}) and marks it sent ({@link
+ * #markSent}).
+ *
+ * <p>A request written back to its topic when due carries the header {@value #DUE_HEADER} {@code =
+ * due}, so the fan-out delivers it whatever its {@code sendAt} says: two clocks that disagree by a
+ * little never hold a request twice.
+ */
+public class ScheduledNotifications {
+
+  /** Marks a request written back to {@code notification.requests.v1} because it is due. */
+  public static final String DUE_HEADER = "herald-scheduled";
+
+  private static final byte[] DUE = "due".getBytes(StandardCharsets.UTF_8);
+
+  private static final String HOLD =
+      """
+      INSERT INTO scheduled_notifications (tenant_id, request_id, requested_by, send_at, request)
+      SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::bytea[])
+      ON CONFLICT (tenant_id, request_id) DO NOTHING
+      """;
+
+  private static final String CANCEL =
+      """
+      UPDATE scheduled_notifications s
+         SET status = 'CANCELLED', done_at = now(), cancelled_by = c.requested_by
+        FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[])
+             AS c(tenant_id, request_id, requested_by, as_admin)
+       WHERE s.tenant_id = c.tenant_id AND s.request_id = c.request_id
+         AND s.status = 'SCHEDULED' AND (c.as_admin OR s.requested_by = c.requested_by)
+      """;
+
+  private static final String TAKE_DUE =
+      """
+      SELECT tenant_id, request_id, send_at, request, now() AS taken_at
+        FROM scheduled_notifications
+       WHERE status = 'SCHEDULED' AND send_at <= now()
+       ORDER BY send_at
+       LIMIT ?
+         FOR UPDATE SKIP LOCKED
+      """;
+
+  private static final String MARK_SENT =
+      """
+      UPDATE scheduled_notifications s SET status = 'SENT', done_at = now()
+        FROM unnest(?::text[], ?::text[]) AS d(tenant_id, request_id)
+       WHERE s.tenant_id = d.tenant_id AND s.request_id = d.request_id
+      """;
+
+  private final Serializer<SpecificRecord> serializer;
+  private final Counter held;
+  private final Counter cancelled;
+  private final Counter cancelsTooLate;
+
+  /**
+   * @param serializer writes a request as the registry's wire format, as its producer did
+   */
+  public ScheduledNotifications(Serializer<SpecificRecord> serializer, MeterRegistry meters) {
+    this.serializer = serializer;
+    this.held =
+        Counter.builder("herald.scheduled.notifications")
+            .description("Notifications held for later, cancelled, or sent when due")
+            .tag("outcome", "held")
+            .register(meters);
+    this.cancelled =
+        Counter.builder("herald.scheduled.notifications")
+            .description("Notifications held for later, cancelled, or sent when due")
+            .tag("outcome", "cancelled")
+            .register(meters);
+    this.cancelsTooLate =
+        Counter.builder("herald.scheduled.cancels.ignored")
+            .description(
+                "Cancellations that found nothing to cancel: already due, sent, cancelled,"
+                    + " unknown, or asked by someone who may not")
+            .register(meters);
+  }
+
+  /** A request is held when its time is ahead, unless it is the due copy written back. */
+  public static boolean isForLater(
+      ConsumerRecord<?, ?> record, NotificationRequested r, Instant now) {
+    if (r.getSendAt() == null || !r.getSendAt().isAfter(now)) {
+      return false;
+    }
+    Header due = record.headers().lastHeader(DUE_HEADER);
+    return due == null;
+  }
+
+  /** The header of a due copy. */
+  static byte[] dueHeaderValue() {
+    return DUE.clone();
+  }
+
+  /** Holds the requests until their {@code sendAt}; a request held before stays as it is. */
+  public void hold(Connection connection, Collection<NotificationRequested> requests)
+      throws SQLException {
+    if (requests.isEmpty()) {
+      return;
+    }
+    int n = requests.size();
+    String[] tenants = new String[n];
+    String[] ids = new String[n];
+    String[] senders = new String[n];
+    Timestamp[] times = new Timestamp[n];
+    byte[][] bytes = new byte[n][];
+    int i = 0;
+    for (NotificationRequested r : requests) {
+      tenants[i] = r.getTenantId();
+      ids[i] = r.getRequestId();
+      senders[i] = r.getRequestedBy();
+      times[i] = Timestamp.from(r.getSendAt());
+      bytes[i] = serializer.serialize(TopicCatalog.NOTIFICATION_REQUESTS.name(), r);
+      i++;
+    }
+    try (PreparedStatement statement = connection.prepareStatement(HOLD)) {
+      statement.setArray(1, connection.createArrayOf("text", tenants));
+      statement.setArray(2, connection.createArrayOf("text", ids));
+      statement.setArray(3, connection.createArrayOf("text", senders));
+      statement.setArray(4, connection.createArrayOf("timestamptz", times));
+      statement.setArray(5, connection.createArrayOf("bytea", bytes));
+      statement.executeUpdate();
+    }
+    held.increment(n);
+  }
+
+  /** Cancels those of the requests that are still held and that the canceller may cancel. */
+  public void cancel(Connection connection, Collection<NotificationCancelRequested> cancels)
+      throws SQLException {
+    if (cancels.isEmpty()) {
+      return;
+    }
+    int n = cancels.size();
+    String[] tenants = new String[n];
+    String[] ids = new String[n];
+    String[] by = new String[n];
+    Boolean[] admin = new Boolean[n];
+    int i = 0;
+    for (NotificationCancelRequested c : cancels) {
+      tenants[i] = c.getTenantId();
+      ids[i] = c.getRequestId();
+      by[i] = c.getRequestedBy();
+      admin[i] = c.getAsAdmin();
+      i++;
+    }
+    int done;
+    try (PreparedStatement statement = connection.prepareStatement(CANCEL)) {
+      statement.setArray(1, connection.createArrayOf("text", tenants));
+      statement.setArray(2, connection.createArrayOf("text", ids));
+      statement.setArray(3, connection.createArrayOf("text", by));
+      statement.setArray(4, connection.createArrayOf("boolean", admin));
+      done = statement.executeUpdate();
+    }
+    cancelled.increment(done);
+    cancelsTooLate.increment(n - done);
+  }
+
+  /** A request that has become due, as it was read from the topic. */
+  record Due(String tenantId, String requestId, Instant sendAt, byte[] request, Instant takenAt) {}
+
+  /**
+   * Locks up to {@code limit} due requests, earliest first, for this transaction; other instances
+   * skip them.
+   */
+  List<Due> takeDue(Connection connection, int limit) throws SQLException {
+    List<Due> due = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(TAKE_DUE)) {
+      statement.setInt(1, limit);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          due.add(
+              new Due(
+                  rows.getString(1),
+                  rows.getString(2),
+                  rows.getTimestamp(3).toInstant(),
+                  rows.getBytes(4),
+                  rows.getTimestamp(5).toInstant()));
+        }
+      }
+    }
+    return due;
+  }
+
+  /** Marks the requests as written back to their topic. */
+  void markSent(Connection connection, List<Due> sent) throws SQLException {
+    if (sent.isEmpty()) {
+      return;
+    }
+    String[] tenants = new String[sent.size()];
+    String[] ids = new String[sent.size()];
+    for (int i = 0; i < sent.size(); i++) {
+      tenants[i] = sent.get(i).tenantId();
+      ids[i] = sent.get(i).requestId();
+    }
+    try (PreparedStatement statement = connection.prepareStatement(MARK_SENT)) {
+      Array t = connection.createArrayOf("text", tenants);
+      statement.setArray(1, t);
+      statement.setArray(2, connection.createArrayOf("text", ids));
+      statement.executeUpdate();
+    }
+  }
+}

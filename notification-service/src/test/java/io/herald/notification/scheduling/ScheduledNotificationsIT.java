@@ -1,0 +1,202 @@
+package io.herald.notification.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.events.v1.Channel;
+import io.herald.events.v1.NotificationCancelRequested;
+import io.herald.events.v1.NotificationRequested;
+import io.herald.notification.ApiIntegrationTest;
+import io.herald.notification.TestRequests;
+import io.herald.support.testing.KafkaTestClients;
+import io.herald.support.testing.PostgresTestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Notifications held for later ({@code sendAt}) on the real broker, registry and PostgreSQL: held
+ * until their time and then delivered once, cancelled before it (by their sender or an admin, not
+ * by anyone else), and what the sender sees of it in the request's activity.
+ */
+class ScheduledNotificationsIT extends ApiIntegrationTest {
+
+  private static final PostgresTestDatabase DB = PostgresTestDatabase.shared();
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void shouldHoldARequestUntilItsTimeAndThenDeliverItOnce() throws Exception {
+    subscriber("bob", "{\"email\":\"bob@x.example\"}");
+    NotificationRequested request =
+        TestRequests.request(
+            tenant, List.of("bob"), List.of(), List.of(Channel.IN_APP, Channel.EMAIL));
+    request.setRequestedBy("sam");
+    Instant sendAt = Instant.now().plusSeconds(6);
+    request.setSendAt(sendAt);
+    send(request);
+
+    String token = api.token(tenant, "sam");
+    String activity = "/api/notifications/requests/" + request.getRequestId() + "/activity";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get(activity, token).getStatusCode().is2xxSuccessful());
+    Map<String, Object> held = api.get(activity, token).getBody();
+    assertThat((Map<String, Object>) held.get("schedule"))
+        .containsEntry("status", "SCHEDULED")
+        .containsEntry(
+            "sendAt", sendAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+    // Held: nothing reached the inbox or the e-mail topic before its time.
+    assertThat(Instant.now()).isBefore(sendAt);
+    assertThat(inboxRows(request)).isZero();
+    assertThat(emails(request)).isEmpty();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(request) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> emails(request).size() == 1);
+    OffsetDateTime created =
+        OffsetDateTime.parse(
+            DB.column(
+                    "SELECT to_char(created_at AT TIME ZONE 'UTC',"
+                        + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM inbox_items WHERE tenant_id = '"
+                        + tenant
+                        + "' AND notification_id = '"
+                        + request.getRequestId()
+                        + "'")
+                .get(0));
+    assertThat(created.toInstant()).isAfterOrEqualTo(sendAt);
+    // Written back to the topic within moments of its time (the benchmark measures how close).
+    assertThat(scheduleLateness(request)).isLessThan(Duration.ofSeconds(3));
+
+    Map<String, Object> sent = api.get(activity, token).getBody();
+    assertThat((Map<String, Object>) sent.get("schedule")).containsEntry("status", "SENT");
+    // Once, as the user sees it: one inbox event and one e-mail, although the request is on the
+    // topic twice (as sent, and when due).
+    assertThat(inboxEvents(request)).hasSize(1);
+    assertThat(emails(request)).hasSize(1);
+    List<ConsumerRecord<String, byte[]>> onTopic =
+        KafkaTestClients.readAll(broker.getBrokersAsString(), "notification.requests.v1").stream()
+            .filter(r -> request.getRequestId().equals(r.key()))
+            .toList();
+    assertThat(onTopic).hasSize(2);
+    assertThat(onTopic.get(1).headers().lastHeader(ScheduledNotifications.DUE_HEADER)).isNotNull();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void shouldNeverDeliverARequestCancelledBeforeItsTime() throws Exception {
+    subscriber("bob", "{}");
+    Instant soon = Instant.now().plusSeconds(5);
+    NotificationRequested bySender = later(soon, "sam");
+    NotificationRequested byAdmin = later(soon, "sam");
+    NotificationRequested byStranger = later(soon, "sam");
+    // Due after the others: once it is in the inbox, the others' time has passed too.
+    NotificationRequested last = later(soon.plusSeconds(1), "sam");
+    send(bySender, byAdmin, byStranger, last);
+    cancel(bySender, "sam", false);
+    cancel(byAdmin, "root", true);
+    cancel(byStranger, "mallory", false);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(last) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(byStranger) == 1);
+    assertThat(inboxRows(bySender)).isZero();
+    assertThat(inboxRows(byAdmin)).isZero();
+    assertThat(inboxEvents(bySender)).isEmpty();
+    assertThat(inboxEvents(byAdmin)).isEmpty();
+
+    String token = api.token(tenant, "sam");
+    Map<String, Object> cancelled =
+        api.get("/api/notifications/requests/" + bySender.getRequestId() + "/activity", token)
+            .getBody();
+    assertThat((Map<String, Object>) cancelled.get("schedule"))
+        .containsEntry("status", "CANCELLED");
+    assertThat(
+            DB.column(
+                "SELECT cancelled_by FROM scheduled_notifications WHERE tenant_id = '"
+                    + tenant
+                    + "' AND request_id = '"
+                    + byAdmin.getRequestId()
+                    + "'"))
+        .containsExactly("root");
+    // A cancellation after the request was sent changes nothing.
+    cancel(last, "sam", false);
+    NotificationRequested marker = later(Instant.now(), "sam");
+    send(marker);
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(marker) == 1);
+    assertThat(
+            DB.column(
+                "SELECT status FROM scheduled_notifications WHERE tenant_id = '"
+                    + tenant
+                    + "' AND request_id = '"
+                    + last.getRequestId()
+                    + "'"))
+        .containsExactly("SENT");
+  }
+
+  @Test
+  void shouldDeliverAtOnceARequestWhoseTimeHasPassed() throws Exception {
+    subscriber("bob", "{}");
+    NotificationRequested past = later(Instant.now().minusSeconds(60), "sam");
+    send(past);
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(past) == 1);
+    assertThat(
+            DB.count(
+                "SELECT count(*) FROM scheduled_notifications WHERE request_id = '"
+                    + past.getRequestId()
+                    + "'"))
+        .isZero();
+  }
+
+  private NotificationRequested later(Instant sendAt, String sender) {
+    NotificationRequested request =
+        TestRequests.request(tenant, List.of("bob"), List.of(), List.of(Channel.IN_APP));
+    request.setRequestedBy(sender);
+    request.setSendAt(sendAt);
+    return request;
+  }
+
+  private void cancel(NotificationRequested request, String by, boolean admin) throws Exception {
+    NotificationCancelRequested cancel =
+        NotificationCancelRequested.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setRequestId(request.getRequestId())
+            .setRequestedBy(by)
+            .setAsAdmin(admin)
+            .build();
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer
+          .send(new ProducerRecord<>("notification.requests.v1", request.getRequestId(), cancel))
+          .get();
+    }
+  }
+
+  private long inboxRows(NotificationRequested request) {
+    return DB.count(
+        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+            + tenant
+            + "' AND notification_id = '"
+            + request.getRequestId()
+            + "'");
+  }
+
+  private Duration scheduleLateness(NotificationRequested request) {
+    String millis =
+        DB.column(
+                "SELECT (extract(epoch FROM done_at - send_at) * 1000)::bigint"
+                    + " FROM scheduled_notifications WHERE tenant_id = '"
+                    + tenant
+                    + "' AND request_id = '"
+                    + request.getRequestId()
+                    + "'")
+            .get(0);
+    return Duration.ofMillis(Long.parseLong(millis));
+  }
+}
