@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,31 +110,10 @@ class NotificationCommandIT {
             h ->
                 assertThat(new String(h.value(), StandardCharsets.UTF_8))
                     .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]"));
-    ByteBuffer wire = ByteBuffer.wrap(record.value());
-    assertThat(wire.get()).as("Confluent magic byte").isZero();
-    int schemaId = wire.getInt();
+    GenericRecord event = decode(record);
 
-    // Only the Confluent-compatible API and plain Avro: what a Confluent-style consumer does.
-    String schemaJson =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            ApicurioRegistryServer.shared().ccompatUrl()
-                                + "/schemas/ids/"
-                                + schemaId))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    JsonNode schemaDocument = JsonMapper.builder().build().readTree(schemaJson);
-    Schema writer = new Schema.Parser().parse(schemaDocument.get("schema").asString());
-    byte[] payload = new byte[wire.remaining()];
-    wire.get(payload);
-    GenericRecord event =
-        new GenericDatumReader<GenericRecord>(writer)
-            .read(null, DecoderFactory.get().binaryDecoder(payload, null));
-
-    assertThat(writer.getFullName()).isEqualTo("io.herald.events.v1.NotificationRequested");
+    assertThat(event.getSchema().getFullName())
+        .isEqualTo("io.herald.events.v1.NotificationRequested");
     assertThat(event.get("requestId").toString()).isEqualTo(requestId);
     assertThat(event.get("tenantId").toString()).isEqualTo("acme");
     assertThat(event.get("requestedBy").toString()).isEqualTo("alice");
@@ -279,6 +260,151 @@ class NotificationCommandIT {
             new String(record.headers().lastHeader("traceparent").value(), StandardCharsets.UTF_8))
         .as("the event's trace is the caller's")
         .startsWith("00-" + traceId + "-");
+  }
+
+  @Test
+  void shouldHoldANotificationForLaterWithSendAtOrDelay() throws Exception {
+    Instant before = Instant.now();
+    NotificationAccepted delayed =
+        post(token("acme", "alice"), withSchedule("\"delay\": \"PT10M\""));
+    assertThat(delayed.status()).isEqualTo("SCHEDULED");
+    assertThat(delayed.sendAt())
+        .isBetween(before.plus(Duration.ofMinutes(10)), Instant.now().plus(Duration.ofMinutes(10)));
+    GenericRecord event = decode(recordWithKey(delayed.requestId()));
+    assertThat(Instant.ofEpochMilli((Long) event.get("sendAt")))
+        .isEqualTo(delayed.sendAt().truncatedTo(ChronoUnit.MILLIS));
+
+    Instant at = Instant.now().minus(Duration.ofDays(1));
+    Instant christmas = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
+    NotificationAccepted scheduled =
+        post(token("acme", "alice"), withSchedule("\"sendAt\": \"" + christmas + "\""));
+    assertThat(scheduled.sendAt()).isEqualTo(christmas);
+    assertThat(decode(recordWithKey(scheduled.requestId())).get("sendAt"))
+        .isEqualTo(christmas.toEpochMilli());
+
+    // A time already past sends at once.
+    NotificationAccepted past =
+        post(token("acme", "alice"), withSchedule("\"sendAt\": \"" + at + "\""));
+    assertThat(past.status()).isEqualTo("ACCEPTED");
+    assertThat(past.sendAt()).isNull();
+    assertThat(decode(recordWithKey(past.requestId())).get("sendAt")).isNull();
+  }
+
+  @Test
+  void shouldRefuseScheduleThatCannotBeKept() {
+    refuse(
+        withSchedule("\"delay\": \"PT1H\", \"sendAt\": \"2030-01-01T00:00:00Z\""),
+        "oneScheduleGiven");
+    refuse(withSchedule("\"delay\": \"-PT1H\""), "delayNotNegative");
+    refuse(withSchedule("\"delay\": \"P400D\""), "delay");
+    refuse(
+        withSchedule("\"sendAt\": \"" + Instant.now().plus(Duration.ofDays(400)) + "\""), "sendAt");
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(withSchedule("\"sendAt\": \"tomorrow\""))
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+  }
+
+  @Test
+  void shouldPublishACancellationOfTheCallersOrAnAdminsRequest() throws Exception {
+    String requestId = UUID.randomUUID().toString();
+    NotificationAccepted answer =
+        http.delete()
+            .uri("/api/notifications/requests/" + requestId)
+            .header("Authorization", "Bearer " + TestTokens.issue(SECRET, "acme", "root", "admin"))
+            .exchange()
+            .expectStatus()
+            .isAccepted()
+            .expectBody(NotificationAccepted.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(answer.status()).isEqualTo("CANCEL_REQUESTED");
+    assertThat(answer.requestId()).isEqualTo(requestId);
+    GenericRecord cancel = decode(recordWithKey(requestId));
+    assertThat(cancel.getSchema().getFullName())
+        .isEqualTo("io.herald.events.v1.NotificationCancelRequested");
+    assertThat(cancel.get("tenantId").toString()).isEqualTo("acme");
+    assertThat(cancel.get("requestedBy").toString()).isEqualTo("root");
+    assertThat(cancel.get("asAdmin")).isEqualTo(true);
+
+    http.delete()
+        .uri("/api/notifications/requests/not a request")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.type")
+        .isEqualTo("https://herald.dev/problems/validation-failed")
+        .jsonPath("$.errors[0].field")
+        .isEqualTo("requestId");
+  }
+
+  private static String withSchedule(String member) {
+    return BODY.trim().substring(0, BODY.trim().length() - 1) + ", " + member + "}";
+  }
+
+  private void refuse(String body, String field) {
+    http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token("acme", "alice"))
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.errors[?(@.field == '" + field + "')]")
+        .exists();
+  }
+
+  private NotificationAccepted post(String token, String body) {
+    return http.post()
+        .uri("/api/notifications")
+        .header("Authorization", "Bearer " + token)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isAccepted()
+        .expectBody(NotificationAccepted.class)
+        .returnResult()
+        .getResponseBody();
+  }
+
+  /**
+   * A record's value decoded as a Confluent-style consumer would: the writer's schema by the id in
+   * its header, through the Confluent-compatible API, and plain Avro.
+   */
+  private static GenericRecord decode(ConsumerRecord<String, byte[]> record) throws Exception {
+    ByteBuffer wire = ByteBuffer.wrap(record.value());
+    assertThat(wire.get()).as("Confluent magic byte").isZero();
+    int schemaId = wire.getInt();
+    String schemaJson =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            ApicurioRegistryServer.shared().ccompatUrl()
+                                + "/schemas/ids/"
+                                + schemaId))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    JsonNode schemaDocument = JsonMapper.builder().build().readTree(schemaJson);
+    Schema writer = new Schema.Parser().parse(schemaDocument.get("schema").asString());
+    byte[] payload = new byte[wire.remaining()];
+    wire.get(payload);
+    return new GenericDatumReader<GenericRecord>(writer)
+        .read(null, DecoderFactory.get().binaryDecoder(payload, null));
   }
 
   private String accept(String token, String idempotencyKey) {

@@ -129,6 +129,7 @@ class AuthorizationMatrixIT {
         new Endpoint(HttpMethod.GET, "/api/notifications/stream", null, List.of()),
         new Endpoint(HttpMethod.POST, "/api/notifications/n1/read", "{}", List.of()),
         new Endpoint(HttpMethod.GET, "/api/notifications/requests", null, List.of()),
+        new Endpoint(HttpMethod.DELETE, "/api/notifications/requests/r1", null, List.of()),
         new Endpoint(HttpMethod.PUT, "/api/subscribers/bob", "{}", List.of()),
         new Endpoint(HttpMethod.PUT, "/api/preferences/tenant", "{}", List.of()),
         new Endpoint(HttpMethod.PUT, "/api/templates/welcome/EMAIL/en", "{}", List.of()),

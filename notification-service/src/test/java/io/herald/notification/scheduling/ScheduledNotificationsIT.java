@@ -95,15 +95,19 @@ class ScheduledNotificationsIT extends ApiIntegrationTest {
     NotificationRequested bySender = later(soon, "sam");
     NotificationRequested byAdmin = later(soon, "sam");
     NotificationRequested byStranger = later(soon, "sam");
+    NotificationRequested byOtherTenant = later(soon, "sam");
     // Due after the others: once it is in the inbox, the others' time has passed too.
     NotificationRequested last = later(soon.plusSeconds(1), "sam");
-    send(bySender, byAdmin, byStranger, last);
+    send(bySender, byAdmin, byStranger, byOtherTenant, last);
     cancel(bySender, "sam", false);
     cancel(byAdmin, "root", true);
     cancel(byStranger, "mallory", false);
+    // The same request id and sender, from an admin of another tenant.
+    cancel("t-" + UUID.randomUUID(), byOtherTenant, "sam", true);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(last) == 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(byStranger) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(byOtherTenant) == 1);
     assertThat(inboxRows(bySender)).isZero();
     assertThat(inboxRows(byAdmin)).isZero();
     assertThat(inboxEvents(bySender)).isEmpty();
@@ -161,10 +165,15 @@ class ScheduledNotificationsIT extends ApiIntegrationTest {
   }
 
   private void cancel(NotificationRequested request, String by, boolean admin) throws Exception {
+    cancel(tenant, request, by, admin);
+  }
+
+  private void cancel(String tenantId, NotificationRequested request, String by, boolean admin)
+      throws Exception {
     NotificationCancelRequested cancel =
         NotificationCancelRequested.newBuilder()
             .setEventId(UUID.randomUUID().toString())
-            .setTenantId(tenant)
+            .setTenantId(tenantId)
             .setOccurredAt(Instant.now())
             .setRequestId(request.getRequestId())
             .setRequestedBy(by)
