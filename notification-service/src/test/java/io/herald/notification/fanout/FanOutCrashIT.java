@@ -39,11 +39,13 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 /**
  * notification-service as its own process, killed with SIGKILL twice in the middle of a
  * 20,000-recipient fan-out and started again: every recipient ends with exactly one inbox item, one
- * committed {@link InboxItemCreated} and one committed delivery per channel.
+ * committed {@link InboxItemCreated} and one committed delivery per channel. Requests held for
+ * later ({@code sendAt}) across the kills are delivered once each when due.
  */
 class FanOutCrashIT {
 
   private static final int RECIPIENTS = 20_000;
+  private static final int SCHEDULED = 500;
   private static final String DATABASE = "fanout_crash";
   private static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
 
@@ -82,6 +84,18 @@ class FanOutCrashIT {
             List.of(),
             List.of("crowd"),
             List.of(Channel.IN_APP, Channel.EMAIL, Channel.PUSH));
+    // Held for later: due while the service is being killed and started again.
+    List<NotificationRequested> scheduled = new ArrayList<>();
+    java.time.Instant due = java.time.Instant.now().plusSeconds(8);
+    for (int i = 1; i <= SCHEDULED; i++) {
+      NotificationRequested later =
+          TestRequests.request(
+              tenant, List.of(String.format("u%06d", i)), List.of(), List.of(Channel.IN_APP));
+      later.setCategory("later");
+      later.setSendAt(due.plusMillis(i * 10L));
+      scheduled.add(later);
+    }
+    send(scheduled.toArray(NotificationRequested[]::new));
     send(request);
 
     await()
@@ -108,6 +122,21 @@ class FanOutCrashIT {
     assertThat(atFirstKill).as("first kill came mid fan-out").isLessThan(RECIPIENTS);
     assertThat(atSecondKill).as("second kill came mid fan-out").isLessThan(RECIPIENTS);
     assertThat(inboxItems()).isEqualTo(RECIPIENTS);
+    await().atMost(Duration.ofMinutes(1)).until(() -> scheduledInboxItems() == SCHEDULED);
+    java.util.Set<String> scheduledIds =
+        scheduled.stream()
+            .map(NotificationRequested::getRequestId)
+            .collect(java.util.stream.Collectors.toSet());
+    List<InboxItemCreated> scheduledEvents =
+        KafkaTestClients.readAllValues(
+            broker.getBrokersAsString(),
+            "notification.inbox.v1",
+            InboxItemCreated.class,
+            e -> scheduledIds.contains(e.getNotificationId()));
+    assertThat(scheduledEvents).as("held requests' inbox events").hasSize(SCHEDULED);
+    assertThat(scheduledEvents.stream().map(InboxItemCreated::getNotificationId).distinct())
+        .hasSize(SCHEDULED);
+    assertThat(scheduledInboxItems()).isEqualTo(SCHEDULED);
     assertExactlyOncePerRecipient(
         "notification.inbox.v1", InboxItemCreated.class, InboxItemCreated::getUserId, request);
     assertExactlyOncePerRecipient(
@@ -224,20 +253,39 @@ class FanOutCrashIT {
     }
   }
 
-  private void send(NotificationRequested request) throws Exception {
+  private void send(NotificationRequested... requests) throws Exception {
     try (KafkaProducer<String, Object> producer =
         KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
-      producer
-          .send(new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request))
-          .get();
+      List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+      for (NotificationRequested request : requests) {
+        sends.add(
+            producer.send(
+                new ProducerRecord<>("notification.requests.v1", request.getRequestId(), request)));
+      }
+      for (java.util.concurrent.Future<?> send : sends) {
+        send.get();
+      }
     }
   }
 
   private long inboxItems() throws SQLException {
+    return count(
+        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+            + tenant
+            + "' AND category <> 'later'");
+  }
+
+  private long scheduledInboxItems() throws SQLException {
+    return count(
+        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+            + tenant
+            + "' AND category = 'later'");
+  }
+
+  private long count(String sql) throws SQLException {
     try (Connection c = database();
         Statement s = c.createStatement();
-        ResultSet rows =
-            s.executeQuery("SELECT count(*) FROM inbox_items WHERE tenant_id = '" + tenant + "'")) {
+        ResultSet rows = s.executeQuery(sql)) {
       rows.next();
       return rows.getLong(1);
     }
