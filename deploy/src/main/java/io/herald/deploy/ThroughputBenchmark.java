@@ -20,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * ./herald bench fanout [USERS] [RUNS] one request to a role of USERS users x IN_APP, EMAIL, PUSH
  *                                      (default 100,000; each user has an e-mail and one FCM token,
  *                                      registered on notification.subscribers.v1 before the clock starts)
+ * ./herald bench scheduled [N] [RUNS]  N single-recipient in-app requests all due at the same second
+ *                                      (default 100,000): held first, then timed from that second
+ *                                      until every one is written back and until every inbox item is
+ *                                      stored
  * </pre>
  */
 final class ThroughputBenchmark {
@@ -91,8 +96,11 @@ final class ThroughputBenchmark {
             case "pipeline" ->
                 bench.pipeline(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
             case "fanout" -> bench.fanOut(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
+            case "scheduled" ->
+                bench.scheduled(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
             default ->
-                throw new IllegalArgumentException("usage: bench pipeline|fanout [N] [RUNS]");
+                throw new IllegalArgumentException(
+                    "usage: bench pipeline|fanout|scheduled [N] [RUNS]");
           };
       rates.add(r.perSecond());
       seconds.add(r.seconds());
@@ -143,6 +151,86 @@ final class ThroughputBenchmark {
     check(stored == n && events == n, "expected " + n + " of each");
     double s = secondsBetween(begin, done);
     return new Result(n, s, n / s, events, heap.peakMiB());
+  }
+
+  /**
+   * N single-recipient in-app requests with the same {@code sendAt}, a whole second far enough
+   * ahead for all of them to be held first. The figure is the time from that second until the last
+   * of them was written back to the topic (by the database's clock, from the rows), and the rate
+   * that makes; the time until every inbox item was stored is printed too.
+   */
+  private Result scheduled(int n) throws Exception {
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    String tenant = "bench-" + run;
+    Map<TopicPartition, Long> inboxStart = endOffsets("notification.inbox.v1");
+    HeapSampler heap = new HeapSampler(ports.notification());
+    Instant begin = Instant.now();
+    Instant due = begin.plusSeconds(15 + n / 4_000).plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+    try (KafkaProducer<String, Object> producer = producer(ports)) {
+      for (int i = 0; i < n; i++) {
+        String id = UUID.randomUUID().toString();
+        NotificationRequested request =
+            request(
+                tenant,
+                id,
+                new Audience(List.of(tenant + "-u" + (i % 20_000)), List.of()),
+                List.of(Channel.IN_APP));
+        request.setSendAt(due);
+        producer.send(new ProducerRecord<>(REQUESTS, id, request));
+      }
+      producer.flush();
+    }
+    awaitCommitted(REQUESTS, endOffsets(REQUESTS), 0);
+    Instant held = Instant.now();
+    long waiting =
+        count(
+            "SELECT count(*) FROM scheduled_notifications WHERE tenant_id = ?"
+                + " AND status = 'SCHEDULED'",
+            tenant);
+    System.out.printf(
+        "  produced and held %d requests in %.1f s; all due at %s%n",
+        waiting, secondsBetween(begin, held), due);
+    check(
+        waiting == n && held.isBefore(due),
+        "all " + n + " must be held before they are due (" + waiting + " held)");
+    // Cheap to ask while it runs (the rows still waiting are few and indexed), so the benchmark
+    // does not load the database it measures.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+    while (count(
+            "SELECT count(*) FROM scheduled_notifications WHERE status = 'SCHEDULED'"
+                + " AND tenant_id = ?",
+            tenant)
+        > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the held requests were not all written back");
+      }
+      Thread.sleep(100);
+    }
+    // Delivered: the service's group has committed every due copy, after storing its inbox item.
+    awaitCommitted(REQUESTS, endOffsets(REQUESTS), 0);
+    Instant delivered = Instant.now();
+    heap.stop();
+    double fired =
+        millis(
+                "SELECT (extract(epoch FROM max(done_at) - min(send_at)) * 1000)::bigint"
+                    + " FROM scheduled_notifications WHERE tenant_id = ? AND status = 'SENT'",
+                tenant)
+            / 1000.0;
+    long sent =
+        count(
+            "SELECT count(*) FROM scheduled_notifications WHERE tenant_id = ? AND status = 'SENT'",
+            tenant);
+    long events = countRecords("notification.inbox.v1", inboxStart, tenant + "-u");
+    System.out.printf(
+        "  written back: %d, last %.2f s after their second; every inbox item stored %.2f s after"
+            + " it (%d items, %d InboxItemCreated)%n",
+        sent, fired, secondsBetween(due, delivered), n, events);
+    check(sent == n && events == n, "expected " + n + " of each");
+    return new Result(n, fired, n / fired, events, heap.peakMiB());
+  }
+
+  private long millis(String sql, String parameter) throws SQLException {
+    return count(sql, parameter);
   }
 
   /** One request to a role of USERS users with IN_APP, EMAIL and PUSH. */

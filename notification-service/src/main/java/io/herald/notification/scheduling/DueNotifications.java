@@ -19,12 +19,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * Writes notifications that have become due back to {@code notification.requests.v1}, where the
  * fan-out delivers them like any other request.
  *
- * <p>Each round, in one database transaction: lock up to {@code batch-size} due rows (earliest
+ * <p>Each round, in one database transaction: mark up to {@code batch-size} due rows sent (earliest
  * first; {@code SKIP LOCKED}, so instances share the work and never take the same row), send them
- * all, wait for the broker's acknowledgements, mark them sent, commit. A crash before the commit
- * leaves the rows due, so they are sent again by the next round: the repeat carries the same
- * request and event ids, which the fan-out turns into the same inbox items and delivery ids, so
- * recipients see it once. A cancellation waits for a round's lock and then finds the row sent.
+ * all, wait for the broker's acknowledgements, commit. A crash before the commit leaves the rows
+ * due, so they are sent again by the next round: the repeat carries the same request and event ids,
+ * which the fan-out turns into the same inbox items and delivery ids, so recipients see it once. A
+ * cancellation waits for a round's lock and then finds the row sent.
  */
 public class DueNotifications extends PollingLoop {
 
@@ -88,7 +88,6 @@ public class DueNotifications extends PollingLoop {
       for (Future<RecordMetadata> send : sends) {
         send.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
-      store.markSent(connection, due);
       connection.commit();
       for (ScheduledNotifications.Due d : due) {
         lateness.record(Duration.between(d.sendAt(), d.takenAt()));

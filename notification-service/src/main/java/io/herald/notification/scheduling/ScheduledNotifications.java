@@ -6,7 +6,6 @@ import io.herald.events.v1.NotificationRequested;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,8 +24,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * Notifications held for later, in the {@code scheduled_notifications} table: the fan-out holds a
  * request whose {@code sendAt} is still ahead ({@link #hold}), applies cancellations ({@link
  * #cancel}), each as one multi-row statement inside its batch's transaction; {@link
- * DueNotifications} takes what has become due ({@link #takeDue}) and marks it sent ({@link
- * #markSent}).
+ * DueNotifications} takes what has become due ({@link #takeDue}).
  *
  * <p>A request written back to its topic when due carries the header {@value #DUE_HEADER} {@code =
  * due}, so the fan-out delivers it whatever its {@code sendAt} says: two clocks that disagree by a
@@ -56,21 +54,20 @@ public class ScheduledNotifications {
          AND s.status = 'SCHEDULED' AND (c.as_admin OR s.requested_by = c.requested_by)
       """;
 
+  /**
+   * Marks up to {@code ?} due rows sent, earliest first, and answers them; the rows stay locked
+   * until the caller's transaction ends, and go back to waiting if it rolls back.
+   */
   private static final String TAKE_DUE =
       """
-      SELECT tenant_id, request_id, send_at, request, now() AS taken_at
-        FROM scheduled_notifications
-       WHERE status = 'SCHEDULED' AND send_at <= now()
-       ORDER BY send_at
-       LIMIT ?
-         FOR UPDATE SKIP LOCKED
-      """;
-
-  private static final String MARK_SENT =
-      """
-      UPDATE scheduled_notifications s SET status = 'SENT', done_at = now()
-        FROM unnest(?::text[], ?::text[]) AS d(tenant_id, request_id)
-       WHERE s.tenant_id = d.tenant_id AND s.request_id = d.request_id
+      UPDATE scheduled_notifications SET status = 'SENT', done_at = now()
+       WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM scheduled_notifications
+              WHERE status = 'SCHEDULED' AND send_at <= now()
+              ORDER BY send_at
+              LIMIT ?
+                FOR UPDATE SKIP LOCKED))
+      RETURNING tenant_id, request_id, send_at, request, now()
       """;
 
   private final Serializer<SpecificRecord> serializer;
@@ -183,8 +180,9 @@ public class ScheduledNotifications {
   record Due(String tenantId, String requestId, Instant sendAt, byte[] request, Instant takenAt) {}
 
   /**
-   * Locks up to {@code limit} due requests, earliest first, for this transaction; other instances
-   * skip them.
+   * Takes up to {@code limit} due requests, earliest first, marked sent in this transaction: commit
+   * once they are on the topic, roll back (or fail) to leave them due. Other instances skip them
+   * meanwhile.
    */
   List<Due> takeDue(Connection connection, int limit) throws SQLException {
     List<Due> due = new ArrayList<>();
@@ -203,24 +201,5 @@ public class ScheduledNotifications {
       }
     }
     return due;
-  }
-
-  /** Marks the requests as written back to their topic. */
-  void markSent(Connection connection, List<Due> sent) throws SQLException {
-    if (sent.isEmpty()) {
-      return;
-    }
-    String[] tenants = new String[sent.size()];
-    String[] ids = new String[sent.size()];
-    for (int i = 0; i < sent.size(); i++) {
-      tenants[i] = sent.get(i).tenantId();
-      ids[i] = sent.get(i).requestId();
-    }
-    try (PreparedStatement statement = connection.prepareStatement(MARK_SENT)) {
-      Array t = connection.createArrayOf("text", tenants);
-      statement.setArray(1, t);
-      statement.setArray(2, connection.createArrayOf("text", ids));
-      statement.executeUpdate();
-    }
   }
 }
