@@ -89,9 +89,12 @@ class NotificationCommandController {
         .thenReturn(
             ResponseEntity.status(HttpStatus.ACCEPTED)
                 .body(
-                    sendAt == null
-                        ? NotificationAccepted.of(event.getRequestId())
-                        : NotificationAccepted.scheduled(event.getRequestId(), sendAt)));
+                    request.localTime() != null
+                        ? NotificationAccepted.atLocalTime(
+                            event.getRequestId(), request.localTime())
+                        : sendAt == null
+                            ? NotificationAccepted.of(event.getRequestId())
+                            : NotificationAccepted.scheduled(event.getRequestId(), sendAt)));
   }
 
   /**
@@ -207,6 +210,7 @@ class NotificationCommandController {
         .setData(request.data() == null ? Map.of() : Map.copyOf(request.data()))
         .setIdempotencyKey(idempotencyKey)
         .setSendAt(sendAt)
+        .setLocalTime(request.localTime())
         .build();
   }
 

@@ -28,7 +28,8 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@code sendAt} (an instant) or {@code delay} (an ISO-8601 duration from now) hold the
- * notification until then; neither, or a time already past, sends at once.
+ * notification until then; neither, or a time already past, sends at once. {@code localTime}
+ * ({@code HH:mm}) sends it to each recipient at the next such time in their own time zone.
  */
 public record SendNotificationRequest(
     @NotNull(message = "recipients are required") @Valid Recipients recipients,
@@ -61,7 +62,11 @@ public record SendNotificationRequest(
                 @Pattern(regexp = PRINTABLE, message = NOT_PRINTABLE) String>
             data,
     Instant sendAt,
-    Duration delay) {
+    Duration delay,
+    @Pattern(
+            regexp = "([01][0-9]|2[0-3]):[0-5][0-9]",
+            message = "localTime is HH:mm, 00:00 to 23:59")
+        String localTime) {
 
   /**
    * Text without control characters (tab, line feed and carriage return aside) and without unpaired
@@ -82,9 +87,10 @@ public record SendNotificationRequest(
         || (title != null && !title.isBlank() && body != null && !body.isBlank());
   }
 
-  @AssertTrue(message = "give sendAt or delay, not both")
+  @AssertTrue(message = "give at most one of sendAt, delay and localTime")
   public boolean isOneScheduleGiven() {
-    return sendAt == null || delay == null;
+    int given = (sendAt == null ? 0 : 1) + (delay == null ? 0 : 1) + (localTime == null ? 0 : 1);
+    return given <= 1;
   }
 
   @AssertTrue(message = "delay must not be negative")

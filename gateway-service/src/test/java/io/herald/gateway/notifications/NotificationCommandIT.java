@@ -282,6 +282,15 @@ class NotificationCommandIT {
     assertThat(decode(recordWithKey(scheduled.requestId())).get("sendAt"))
         .isEqualTo(christmas.toEpochMilli());
 
+    NotificationAccepted nineLocal =
+        post(token("acme", "alice"), withSchedule("\"localTime\": \"09:00\""));
+    assertThat(nineLocal.status()).isEqualTo("SCHEDULED");
+    assertThat(nineLocal.localTime()).isEqualTo("09:00");
+    assertThat(nineLocal.sendAt()).isNull();
+    GenericRecord local = decode(recordWithKey(nineLocal.requestId()));
+    assertThat(local.get("localTime").toString()).isEqualTo("09:00");
+    assertThat(local.get("sendAt")).isNull();
+
     // A time already past sends at once.
     NotificationAccepted past =
         post(token("acme", "alice"), withSchedule("\"sendAt\": \"" + at + "\""));
@@ -296,6 +305,8 @@ class NotificationCommandIT {
         withSchedule("\"delay\": \"PT1H\", \"sendAt\": \"2030-01-01T00:00:00Z\""),
         "oneScheduleGiven");
     refuse(withSchedule("\"delay\": \"-PT1H\""), "delayNotNegative");
+    refuse(withSchedule("\"localTime\": \"25:00\""), "localTime");
+    refuse(withSchedule("\"localTime\": \"09:00\", \"delay\": \"PT1H\""), "oneScheduleGiven");
     refuse(withSchedule("\"delay\": \"P400D\""), "delay");
     refuse(
         withSchedule("\"sendAt\": \"" + Instant.now().plus(Duration.ofDays(400)) + "\""), "sendAt");

@@ -37,12 +37,23 @@ class ActivityRepository {
   private static final String IN_APP_ITEM =
       "LEFT JOIN inbox_items i ON a.channel = 'IN_APP' AND i.id = a.delivery_id::uuid";
 
-  /** A request and, when it was held for later, its schedule. */
+  /**
+   * A request and, when it was held for later, its schedule: held whole, or in parts (one per
+   * instant of a time of day in the recipients' zones), summed up as the first time, and the status
+   * of all parts (PARTLY_SENT while some are sent and others wait or were cancelled).
+   */
   private static final String REQUEST_COLUMNS =
       "SELECT r.request_id, r.requested_by, r.category, r.channels, r.requested_at,"
-          + " s.send_at, s.status AS schedule_status, s.done_at AS schedule_done_at"
-          + " FROM notification_requests r LEFT JOIN scheduled_notifications s"
-          + " ON s.tenant_id = r.tenant_id AND s.request_id = r.request_id";
+          + " s.send_at, s.schedule_status, s.schedule_done_at"
+          + " FROM notification_requests r LEFT JOIN LATERAL ("
+          + " SELECT min(send_at) AS send_at, max(done_at) AS schedule_done_at,"
+          + " CASE WHEN bool_and(status = 'SCHEDULED') THEN 'SCHEDULED'"
+          + " WHEN bool_and(status = 'SENT') THEN 'SENT'"
+          + " WHEN bool_and(status = 'CANCELLED') THEN 'CANCELLED'"
+          + " WHEN bool_or(status = 'SENT') THEN 'PARTLY_SENT'"
+          + " ELSE 'SCHEDULED' END AS schedule_status"
+          + " FROM scheduled_notifications"
+          + " WHERE tenant_id = r.tenant_id AND request_id = r.request_id) s ON true";
 
   private static final String EVENT_COLUMNS =
       "a.seq, a.notification_id, a.user_id, a.channel, a.delivery_id, a.status, a.final,"
@@ -52,7 +63,8 @@ class ActivityRepository {
    * A request as its sender made it.
    *
    * @param sendAt for a request held for later: when it is (or was) due, else null
-   * @param scheduleStatus with {@code sendAt}: {@code SCHEDULED}, {@code SENT} or {@code CANCELLED}
+   * @param scheduleStatus with {@code sendAt}: {@code SCHEDULED}, {@code SENT}, {@code CANCELLED}
+   *     or (a request held in parts, some sent) {@code PARTLY_SENT}
    * @param scheduleDoneAt when it was sent or cancelled
    */
   record Request(

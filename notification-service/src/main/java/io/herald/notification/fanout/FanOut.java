@@ -150,7 +150,7 @@ class FanOut {
           // arrives rather than when it is due.
           Notification notification = Notification.of(request);
           if (ScheduledNotifications.isForLater(record, request, now)) {
-            schedules.held.add(request);
+            schedules.held.add(new ScheduledNotifications.Held(request, ""));
             schedules.heldRequests.add(
                 new ActivityStore.Request(
                     notification.tenantId(),
@@ -175,7 +175,7 @@ class FanOut {
 
   /** What a batch of requests holds for later and cancels. */
   private static final class Schedules {
-    final List<NotificationRequested> held = new ArrayList<>();
+    final List<ScheduledNotifications.Held> held = new ArrayList<>();
     final List<ActivityStore.Request> heldRequests = new ArrayList<>();
     final List<NotificationCancelRequested> cancels = new ArrayList<>();
   }
@@ -346,14 +346,72 @@ class FanOut {
       }
     }
     Renderer renderer = new Renderer(engine, templates.load(connection, templateKeys));
+    List<ScheduledNotifications.Held> atLocalTime = new ArrayList<>();
+    java.time.Instant now = clock.instant();
     for (int i = 0; i < work.size(); i++) {
-      for (Recipient recipient : recipients.getOrDefault(i, List.of())) {
+      List<Recipient> found = recipients.getOrDefault(i, List.of());
+      if (work.get(i).notification().localTime() != null) {
+        atLocalTime.addAll(partsByLocalTime(work.get(i), found, now));
+        continue;
+      }
+      for (Recipient recipient : found) {
         batch.deliver(work.get(i), recipient, preferences, renderer);
       }
     }
+    scheduled.hold(connection, atLocalTime);
     // Channel records are on their way while the inbox is written.
     batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
     activity.insertEvents(connection, batch.activity());
+  }
+
+  /**
+   * A request for a time of day in each recipient's zone, held in parts: the recipients of this
+   * slice grouped by the instant that time next comes for them, each group a request of its own
+   * (the same request id, its users named, {@code sendAt} that instant) with a deterministic part
+   * key and event id, so a batch processed again holds nothing twice.
+   */
+  private List<ScheduledNotifications.Held> partsByLocalTime(
+      FanOutWork work, List<Recipient> recipients, java.time.Instant now) {
+    Notification n = work.notification();
+    java.time.LocalTime time = LocalTimes.parse(n.localTime());
+    Map<java.time.Instant, List<String>> byInstant = new java.util.TreeMap<>();
+    for (Recipient recipient : recipients) {
+      java.time.Instant at = LocalTimes.next(time, LocalTimes.zone(recipient.timeZone()), now);
+      byInstant.computeIfAbsent(at, k -> new ArrayList<>()).add(recipient.userId());
+    }
+    AudienceSlice slice = work.slice();
+    String sliceKey =
+        slice.fromUserId() == null && slice.toUserId() == null
+            ? "whole"
+            : (slice.fromUserId() == null ? "" : slice.fromUserId())
+                + ".."
+                + (slice.toUserId() == null ? "" : slice.toUserId());
+    List<ScheduledNotifications.Held> parts = new ArrayList<>();
+    byInstant.forEach(
+        (at, users) -> {
+          String part = at + "|" + sliceKey;
+          parts.add(
+              new ScheduledNotifications.Held(
+                  NotificationRequested.newBuilder()
+                      .setEventId(
+                          DeliveryIds.eventId(
+                              "local-time", n.tenantId() + "/" + n.requestId() + "/" + part))
+                      .setTenantId(n.tenantId())
+                      .setOccurredAt(now)
+                      .setRequestId(n.requestId())
+                      .setRequestedBy(n.requestedBy())
+                      .setAudience(new io.herald.events.v1.Audience(users, List.of()))
+                      .setChannels(n.channels())
+                      .setCategory(n.category())
+                      .setTemplate(n.template())
+                      .setTitle(n.title())
+                      .setBody(n.body())
+                      .setData(n.data())
+                      .setSendAt(at)
+                      .build(),
+                  part));
+        });
+    return parts;
   }
 
   /**
@@ -600,6 +658,7 @@ class FanOut {
                 .setTitle(n.title())
                 .setBody(n.body())
                 .setData(n.data())
+                .setLocalTime(n.localTime())
                 .build());
       }
       meters.counter("herald.fanout.chunks").increment(count);

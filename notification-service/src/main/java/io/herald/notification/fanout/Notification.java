@@ -23,7 +23,8 @@ record Notification(
     TemplateRef template,
     String title,
     String body,
-    Map<String, String> data) {
+    Map<String, String> data,
+    String localTime) {
 
   Notification {
     channels = List.copyOf(channels);
@@ -44,7 +45,8 @@ record Notification(
             r.getTemplate(),
             r.getTitle(),
             r.getBody(),
-            r.getData()));
+            r.getData(),
+            r.getLocalTime()));
   }
 
   static Notification of(NotificationChunkRequested c) {
@@ -58,7 +60,8 @@ record Notification(
             c.getTemplate(),
             c.getTitle(),
             c.getBody(),
-            c.getData()));
+            c.getData(),
+            c.getLocalTime()));
   }
 
   private static Notification validated(Notification n) {
@@ -71,6 +74,14 @@ record Notification(
     }
     if (n.channels().isEmpty()) {
       throw new PoisonRecordException("notification " + n.requestId() + " names no channel");
+    }
+    if (n.localTime() != null) {
+      try {
+        LocalTimes.parse(n.localTime());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new PoisonRecordException(
+            "notification " + n.requestId() + " has localTime '" + n.localTime() + "', not HH:mm");
+      }
     }
     return n;
   }

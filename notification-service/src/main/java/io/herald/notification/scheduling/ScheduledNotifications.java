@@ -39,9 +39,15 @@ public class ScheduledNotifications {
 
   private static final String HOLD =
       """
-      INSERT INTO scheduled_notifications (tenant_id, request_id, requested_by, send_at, request)
-      SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::bytea[])
-      ON CONFLICT (tenant_id, request_id) DO NOTHING
+      INSERT INTO scheduled_notifications
+          (tenant_id, request_id, part, requested_by, send_at, request)
+      SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::bytea[])
+               AS v(tenant_id, request_id, part, requested_by, send_at, request)
+       WHERE NOT EXISTS (
+             SELECT 1 FROM scheduled_notifications c
+              WHERE c.tenant_id = v.tenant_id AND c.request_id = v.request_id
+                AND c.status = 'CANCELLED')
+      ON CONFLICT (tenant_id, request_id, part) DO NOTHING
       """;
 
   private static final String CANCEL =
@@ -113,22 +119,34 @@ public class ScheduledNotifications {
     return DUE.clone();
   }
 
-  /** Holds the requests until their {@code sendAt}; a request held before stays as it is. */
-  public void hold(Connection connection, Collection<NotificationRequested> requests)
-      throws SQLException {
+  /**
+   * A request to hold until its {@code sendAt}: a whole request ({@code part} empty) or one part of
+   * a request for a time of day in each recipient's zone.
+   */
+  public record Held(NotificationRequested request, String part) {}
+
+  /**
+   * Holds the requests until their {@code sendAt}; a request (part) held before stays as it is, and
+   * a part of a request already cancelled is not held (a slice of a large audience fanned out after
+   * the cancellation).
+   */
+  public void hold(Connection connection, Collection<Held> requests) throws SQLException {
     if (requests.isEmpty()) {
       return;
     }
     int n = requests.size();
     String[] tenants = new String[n];
     String[] ids = new String[n];
+    String[] parts = new String[n];
     String[] senders = new String[n];
     Timestamp[] times = new Timestamp[n];
     byte[][] bytes = new byte[n][];
     int i = 0;
-    for (NotificationRequested r : requests) {
+    for (Held h : requests) {
+      NotificationRequested r = h.request();
       tenants[i] = r.getTenantId();
       ids[i] = r.getRequestId();
+      parts[i] = h.part();
       senders[i] = r.getRequestedBy();
       times[i] = Timestamp.from(r.getSendAt());
       bytes[i] = serializer.serialize(TopicCatalog.NOTIFICATION_REQUESTS.name(), r);
@@ -137,15 +155,16 @@ public class ScheduledNotifications {
     try (PreparedStatement statement = connection.prepareStatement(HOLD)) {
       statement.setArray(1, connection.createArrayOf("text", tenants));
       statement.setArray(2, connection.createArrayOf("text", ids));
-      statement.setArray(3, connection.createArrayOf("text", senders));
-      statement.setArray(4, connection.createArrayOf("timestamptz", times));
-      statement.setArray(5, connection.createArrayOf("bytea", bytes));
+      statement.setArray(3, connection.createArrayOf("text", parts));
+      statement.setArray(4, connection.createArrayOf("text", senders));
+      statement.setArray(5, connection.createArrayOf("timestamptz", times));
+      statement.setArray(6, connection.createArrayOf("bytea", bytes));
       statement.executeUpdate();
     }
     held.increment(n);
   }
 
-  /** Cancels those of the requests that are still held and that the canceller may cancel. */
+  /** Cancels those of the requests (every part still held) that the canceller may cancel. */
   public void cancel(Connection connection, Collection<NotificationCancelRequested> cancels)
       throws SQLException {
     if (cancels.isEmpty()) {

@@ -48,7 +48,7 @@ public class AudienceRepository {
       WITH q(idx, tenant_id, roles, from_user, to_user) AS (
              SELECT * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[])),
            e(idx, tenant_id, user_id) AS (SELECT * FROM unnest(?::int[], ?::text[], ?::text[]))
-      SELECT q.idx, s.user_id, true AS registered, s.email, s.phone, s.locale
+      SELECT q.idx, s.user_id, true AS registered, s.email, s.phone, s.locale, s.time_zone
         FROM q JOIN subscribers s
           ON s.tenant_id = q.tenant_id
          AND s.user_id >= coalesce(q.from_user, '')
@@ -56,7 +56,8 @@ public class AudienceRepository {
          AND s.roles && string_to_array(q.roles, chr(31))
        WHERE q.roles <> ''
       UNION ALL
-      SELECT e.idx, e.user_id COLLATE "C", s.user_id IS NOT NULL, s.email, s.phone, s.locale
+      SELECT e.idx, e.user_id COLLATE "C", s.user_id IS NOT NULL, s.email, s.phone, s.locale,
+             s.time_zone
         FROM e LEFT JOIN subscribers s ON s.tenant_id = e.tenant_id AND s.user_id = e.user_id
       """;
 
@@ -128,6 +129,7 @@ public class AudienceRepository {
                   rows.getString(4),
                   rows.getString(5),
                   rows.getString(6) == null ? "en" : rows.getString(6),
+                  rows.getString(7) == null ? "UTC" : rows.getString(7),
                   List.of());
           found
               .computeIfAbsent(rows.getInt(1), i -> new LinkedHashMap<>())

@@ -7,7 +7,9 @@ import java.util.List;
  * but not registered is reachable in-app only.
  *
  * <p>Example: {@code new Recipient("bob", true, "bob@acme.example", "+15550100002", "en",
- * List.of())}.
+ * "Europe/Lisbon", List.of())}.
+ *
+ * @param timeZone the subscriber's IANA time zone; UTC for a user who is not registered
  */
 public record Recipient(
     String userId,
@@ -15,6 +17,7 @@ public record Recipient(
     String email,
     String phone,
     String locale,
+    String timeZone,
     List<PushContact> pushContacts) {
 
   public Recipient {
@@ -22,7 +25,7 @@ public record Recipient(
   }
 
   public Recipient withPushContacts(List<PushContact> contacts) {
-    return new Recipient(userId, registered, email, phone, locale, contacts);
+    return new Recipient(userId, registered, email, phone, locale, timeZone, contacts);
   }
 
   /**

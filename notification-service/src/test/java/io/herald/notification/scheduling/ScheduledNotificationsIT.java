@@ -156,6 +156,135 @@ class ScheduledNotificationsIT extends ApiIntegrationTest {
         .isZero();
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void shouldHoldARequestForATimeOfDayUntilThatTimeInEachRecipientsZone() throws Exception {
+    subscriber("kenji", "{\"timeZone\":\"Asia/Tokyo\"}");
+    subscriber("ines", "{\"timeZone\":\"Europe/Lisbon\"}");
+    subscriber("nora", "{\"timeZone\":\"America/New_York\"}");
+    NotificationRequested request =
+        TestRequests.request(
+            tenant,
+            List.of("kenji", "ines", "nora", "walk-in"), // walk-in is not registered: UTC
+            List.of(),
+            List.of(Channel.IN_APP));
+    request.setRequestedBy("sam");
+    request.setLocalTime("09:00");
+    Instant before = Instant.now();
+    send(request);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> parts(request).size() >= 3);
+    Instant after = Instant.now();
+    Map<String, String> parts = parts(request);
+    // One part per instant: Lisbon keeps UTC in winter and shares one with walk-in, but not in
+    // summer; either way each user's part is due at the next 09:00 of their zone.
+    for (Map.Entry<String, String> user :
+        Map.of(
+                "kenji", "Asia/Tokyo",
+                "ines", "Europe/Lisbon",
+                "nora", "America/New_York",
+                "walk-in", "UTC")
+            .entrySet()) {
+      java.time.ZoneId zone = java.time.ZoneId.of(user.getValue());
+      Instant dueEarliest = next9(zone, before);
+      Instant dueLatest = next9(zone, after);
+      assertThat(parts)
+          .as(user.getKey() + "'s part")
+          .hasEntrySatisfying(
+              user.getKey(), due -> assertThat(Instant.parse(due)).isIn(dueEarliest, dueLatest));
+    }
+    assertThat(inboxRows(request)).isZero();
+    String token = api.token(tenant, "sam");
+    String activity = "/api/notifications/requests/" + request.getRequestId() + "/activity";
+    assertThat((Map<String, Object>) api.get(activity, token).getBody().get("schedule"))
+        .containsEntry("status", "SCHEDULED");
+
+    // The clock moves on to Tokyo's 09:00: only kenji's part is due.
+    DB.execute(
+        "UPDATE scheduled_notifications SET send_at = now() WHERE tenant_id = '"
+            + tenant
+            + "' AND send_at = '"
+            + parts.get("kenji")
+            + "'");
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRowsOf(request, "kenji") == 1);
+    assertThat(inboxRows(request)).isEqualTo(1);
+    assertThat((Map<String, Object>) api.get(activity, token).getBody().get("schedule"))
+        .containsEntry("status", "PARTLY_SENT");
+
+    // And past everyone's.
+    DB.execute(
+        "UPDATE scheduled_notifications SET send_at = now() WHERE tenant_id = '"
+            + tenant
+            + "' AND status = 'SCHEDULED'");
+    await().atMost(Duration.ofSeconds(30)).until(() -> inboxRows(request) == 4);
+    assertThat(inboxEvents(request)).hasSize(4);
+    assertThat((Map<String, Object>) api.get(activity, token).getBody().get("schedule"))
+        .containsEntry("status", "SENT");
+  }
+
+  private static Instant next9(java.time.ZoneId zone, Instant now) {
+    java.time.ZonedDateTime local = now.atZone(zone);
+    java.time.ZonedDateTime nine = local.toLocalDate().atTime(9, 0).atZone(zone);
+    return nine.toInstant().isAfter(now) ? nine.toInstant() : nine.plusDays(1).toInstant();
+  }
+
+  /** Each user's held part: when it is due (ISO-8601, UTC), read from the held request. */
+  private Map<String, String> parts(NotificationRequested request) {
+    Map<String, String> due = new java.util.HashMap<>();
+    for (String row :
+        DB.column(
+            "SELECT to_char(send_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ' '"
+                + " || part FROM scheduled_notifications WHERE tenant_id = '"
+                + tenant
+                + "' AND request_id = '"
+                + request.getRequestId()
+                + "'")) {
+      String at = row.substring(0, row.indexOf(' '));
+      for (String user : usersOfPart(request, row.substring(row.indexOf(' ') + 1))) {
+        due.put(user, at);
+      }
+    }
+    return due;
+  }
+
+  /** The users a held part names, decoded from the stored request. */
+  private List<String> usersOfPart(NotificationRequested request, String part) {
+    String hex =
+        DB.column(
+                "SELECT encode(request, 'hex') FROM scheduled_notifications WHERE tenant_id = '"
+                    + tenant
+                    + "' AND request_id = '"
+                    + request.getRequestId()
+                    + "' AND part = '"
+                    + part
+                    + "'")
+            .get(0);
+    byte[] bytes = java.util.HexFormat.of().parseHex(hex);
+    try (io.apicurio.registry.serde.avro.AvroKafkaDeserializer<Object> avro =
+        new io.apicurio.registry.serde.avro.AvroKafkaDeserializer<>()) {
+      avro.configure(
+          io.herald.support.kafka.RegistrySerde.consumerProperties(
+              io.herald.support.testing.ApicurioRegistryServer.shared().url()),
+          false);
+      NotificationRequested held =
+          (NotificationRequested) avro.deserialize("notification.requests.v1", bytes);
+      assertThat(held.getLocalTime()).isNull();
+      assertThat(held.getRequestId()).isEqualTo(request.getRequestId());
+      return held.getAudience().getUserIds();
+    }
+  }
+
+  private long inboxRowsOf(NotificationRequested request, String user) {
+    return DB.count(
+        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+            + tenant
+            + "' AND notification_id = '"
+            + request.getRequestId()
+            + "' AND user_id = '"
+            + user
+            + "'");
+  }
+
   private NotificationRequested later(Instant sendAt, String sender) {
     NotificationRequested request =
         TestRequests.request(tenant, List.of("bob"), List.of(), List.of(Channel.IN_APP));
