@@ -37,7 +37,7 @@ class ActivityController {
   static final String ADMIN = "admin";
 
   /** The outcomes a delivery is still on its way in. */
-  private static final List<String> PENDING = List.of("REQUESTED", "RETRYING");
+  private static final List<String> PENDING = List.of("REQUESTED", "RETRYING", "HELD");
 
   private final ActivityRepository activity;
 

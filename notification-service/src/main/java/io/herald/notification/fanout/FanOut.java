@@ -358,6 +358,7 @@ class FanOut {
         batch.deliver(work.get(i), recipient, preferences, renderer);
       }
     }
+    atLocalTime.addAll(quietParts(batch));
     scheduled.hold(connection, atLocalTime);
     // Channel records are on their way while the inbox is written.
     batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
@@ -379,39 +380,84 @@ class FanOut {
       java.time.Instant at = LocalTimes.next(time, LocalTimes.zone(recipient.timeZone()), now);
       byInstant.computeIfAbsent(at, k -> new ArrayList<>()).add(recipient.userId());
     }
-    AudienceSlice slice = work.slice();
-    String sliceKey =
-        slice.fromUserId() == null && slice.toUserId() == null
-            ? "whole"
-            : (slice.fromUserId() == null ? "" : slice.fromUserId())
-                + ".."
-                + (slice.toUserId() == null ? "" : slice.toUserId());
+    String sliceKey = sliceKey(work.slice());
     List<ScheduledNotifications.Held> parts = new ArrayList<>();
     byInstant.forEach(
-        (at, users) -> {
-          String part = at + "|" + sliceKey;
-          parts.add(
-              new ScheduledNotifications.Held(
-                  NotificationRequested.newBuilder()
-                      .setEventId(
-                          DeliveryIds.eventId(
-                              "local-time", n.tenantId() + "/" + n.requestId() + "/" + part))
-                      .setTenantId(n.tenantId())
-                      .setOccurredAt(now)
-                      .setRequestId(n.requestId())
-                      .setRequestedBy(n.requestedBy())
-                      .setAudience(new io.herald.events.v1.Audience(users, List.of()))
-                      .setChannels(n.channels())
-                      .setCategory(n.category())
-                      .setTemplate(n.template())
-                      .setTitle(n.title())
-                      .setBody(n.body())
-                      .setData(n.data())
-                      .setSendAt(at)
-                      .build(),
-                  part));
+        (at, users) -> parts.add(part(n, users, n.channels(), at, at + "|" + sliceKey, now)));
+    return parts;
+  }
+
+  /**
+   * The deliveries held back by quiet hours, as held requests: per notification and instant the
+   * window ends, the users and the channels held for them (users with the same channels together).
+   */
+  private List<ScheduledNotifications.Held> quietParts(Batch batch) {
+    List<ScheduledNotifications.Held> parts = new ArrayList<>();
+    batch.quiet.forEach(
+        (key, channelsByUser) -> {
+          Map<List<Channel>, List<String>> byChannels = new LinkedHashMap<>();
+          channelsByUser.forEach(
+              (user, channels) ->
+                  byChannels
+                      .computeIfAbsent(List.copyOf(channels), k -> new ArrayList<>())
+                      .add(user));
+          String sliceKey = sliceKey(key.work().slice());
+          byChannels.forEach(
+              (channels, users) ->
+                  parts.add(
+                      part(
+                          key.work().notification(),
+                          users,
+                          channels,
+                          key.until(),
+                          "quiet|"
+                              + key.until()
+                              + "|"
+                              + channels.stream().map(Channel::name).sorted().toList()
+                              + "|"
+                              + sliceKey,
+                          batch.now)));
         });
     return parts;
+  }
+
+  private static String sliceKey(AudienceSlice slice) {
+    return slice.fromUserId() == null && slice.toUserId() == null
+        ? "whole"
+        : (slice.fromUserId() == null ? "" : slice.fromUserId())
+            + ".."
+            + (slice.toUserId() == null ? "" : slice.toUserId());
+  }
+
+  /**
+   * One part of a notification held for later: the same request id, these users named, these
+   * channels, {@code sendAt} {@code at}; its event id follows from its part key.
+   */
+  private static ScheduledNotifications.Held part(
+      Notification n,
+      List<String> users,
+      List<Channel> channels,
+      java.time.Instant at,
+      String part,
+      java.time.Instant now) {
+    return new ScheduledNotifications.Held(
+        NotificationRequested.newBuilder()
+            .setEventId(
+                DeliveryIds.eventId("held-part", n.tenantId() + "/" + n.requestId() + "/" + part))
+            .setTenantId(n.tenantId())
+            .setOccurredAt(now)
+            .setRequestId(n.requestId())
+            .setRequestedBy(n.requestedBy())
+            .setAudience(new io.herald.events.v1.Audience(users, List.of()))
+            .setChannels(channels)
+            .setCategory(n.category())
+            .setTemplate(n.template())
+            .setTitle(n.title())
+            .setBody(n.body())
+            .setData(n.data())
+            .setSendAt(at)
+            .build(),
+        part);
   }
 
   /**
@@ -444,6 +490,9 @@ class FanOut {
     }
   }
 
+  /** Deliveries of one notification held until one instant, when quiet hours end. */
+  private record QuietKey(FanOutWork work, java.time.Instant until) {}
+
   /** Everything one batch produces, sent asynchronously and awaited together. */
   private final class Batch {
 
@@ -455,6 +504,8 @@ class FanOut {
     final Map<String, Integer> requested = new HashMap<>();
     final Map<List<String>, Integer> skips = new HashMap<>();
     Map<UUID, FanOutStore.Stored> announced = Map.of();
+    final java.time.Instant now = clock.instant();
+    final Map<QuietKey, Map<String, java.util.EnumSet<Channel>>> quiet = new LinkedHashMap<>();
 
     void deliver(FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
       Notification n = work.notification();
@@ -470,6 +521,15 @@ class FanOut {
         if (!hasContact(recipient, channel)) {
           skip(n, recipient, channel, "SKIPPED", "no-contact");
           continue;
+        }
+        if (channel != Channel.IN_APP && !preferences.critical(n.tenantId(), n.category())) {
+          java.time.Instant until =
+              preferences.quietUntil(
+                  n.tenantId(), recipient.userId(), LocalTimes.zone(recipient.timeZone()), now);
+          if (until != null) {
+            holdQuiet(work, recipient, channel, until);
+            continue;
+          }
         }
         Optional<Rendered> content;
         try {
@@ -541,6 +601,35 @@ class FanOut {
           }
           default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
         }
+      }
+    }
+
+    /** Held until the recipient's quiet hours end; the activity shows it held, with when. */
+    private void holdQuiet(
+        FanOutWork work, Recipient recipient, Channel channel, java.time.Instant until) {
+      quiet
+          .computeIfAbsent(new QuietKey(work, until), k -> new LinkedHashMap<>())
+          .computeIfAbsent(recipient.userId(), k -> java.util.EnumSet.noneOf(Channel.class))
+          .add(channel);
+      Notification n = work.notification();
+      List<UUID> ids =
+          channel == Channel.PUSH
+              ? recipient.pushContacts().stream()
+                  .map(device -> DeliveryIds.pushDelivery(n, recipient.userId(), device.token()))
+                  .toList()
+              : List.of(DeliveryIds.delivery(n, recipient.userId(), channel));
+      for (UUID id : ids) {
+        record(
+            ActivityStore.Event.fanOut(
+                "quiet:" + id + "@" + until,
+                n.tenantId(),
+                n.requestId(),
+                recipient.userId(),
+                channel.name(),
+                id.toString(),
+                "HELD",
+                "quiet-hours until " + until,
+                now));
       }
     }
 

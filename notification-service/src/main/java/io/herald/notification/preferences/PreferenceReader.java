@@ -6,6 +6,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,8 +20,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Preferences for a fan-out batch, read set-based: one statement for the categories and tenant
- * defaults of the batch's (tenant, category) pairs, one for the choices of its recipients. Users
- * who chose nothing cost nothing but their key in the array.
+ * defaults of the batch's (tenant, category) pairs, one for the choices of its recipients, one for
+ * their quiet hours and their tenants' default. Users who chose nothing cost nothing but their key
+ * in the array.
  */
 @Component
 public class PreferenceReader {
@@ -38,6 +42,13 @@ public class PreferenceReader {
         JOIN user_preferences p
           ON p.tenant_id = k.tenant_id AND p.user_id = k.user_id
          AND p.category IN (k.category, '*')
+      """;
+
+  private static final String QUIET =
+      """
+      SELECT q.tenant_id, q.user_id, q.start_time, q.end_time
+        FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::text[]) AS k(tenant_id, user_id)) k
+        JOIN quiet_hours q ON q.tenant_id = k.tenant_id AND q.user_id IN (k.user_id, '*')
       """;
 
   /** One recipient of one notification: whose choices and which category apply. */
@@ -78,6 +89,18 @@ public class PreferenceReader {
         }
       }
     }
+    try (PreparedStatement s = connection.prepareStatement(QUIET)) {
+      s.setArray(1, texts(connection, keys.stream().map(Key::tenantId).toList()));
+      s.setArray(2, texts(connection, keys.stream().map(Key::userId).toList()));
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          preferences.quiet.put(
+              List.of(rows.getString(1), rows.getString(2)),
+              new QuietHours(
+                  rows.getObject(3, LocalTime.class), rows.getObject(4, LocalTime.class)));
+        }
+      }
+    }
     return preferences;
   }
 
@@ -91,6 +114,19 @@ public class PreferenceReader {
     private final Set<List<String>> critical = new HashSet<>();
     private final Map<List<String>, Boolean> tenantDefaults = new HashMap<>();
     private final Map<List<String>, Boolean> users = new HashMap<>();
+    private final Map<List<String>, QuietHours> quiet = new HashMap<>();
+
+    /**
+     * When the recipient's quiet hours (their own, else the tenant's) end, if {@code now} is inside
+     * them in {@code zone}; else null.
+     */
+    public Instant quietUntil(String tenantId, String userId, ZoneId zone, Instant now) {
+      QuietHours window = quiet.get(List.of(tenantId, userId));
+      if (window == null) {
+        window = quiet.get(List.of(tenantId, PreferenceRules.EVERY_USER));
+      }
+      return window == null ? null : window.endsAfter(zone, now);
+    }
 
     /** Whether the tenant marked the category critical (it bypasses opt-outs). */
     public boolean critical(String tenantId, String category) {

@@ -17,6 +17,9 @@ public final class PreferenceRules {
   /** The user-level category that stands for every category. */
   public static final String EVERY_CATEGORY = "*";
 
+  /** The user id under which a tenant's default quiet hours are kept. */
+  public static final String EVERY_USER = "*";
+
   private PreferenceRules() {}
 
   public static boolean allows(
