@@ -3,6 +3,7 @@ package io.herald.gateway.notifications;
 import io.herald.events.catalog.TopicCatalog;
 import io.herald.events.v1.Audience;
 import io.herald.events.v1.Channel;
+import io.herald.events.v1.FallbackStep;
 import io.herald.events.v1.NotificationCancelRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
@@ -196,7 +197,10 @@ class NotificationCommandController {
                 .setUserIds(distinct(recipients.userIds()))
                 .setRoles(distinct(recipients.roles()))
                 .build())
-        .setChannels(request.channels().stream().distinct().map(Channel::valueOf).toList())
+        .setChannels(
+            request.channels() == null
+                ? List.of()
+                : request.channels().stream().distinct().map(Channel::valueOf).toList())
         .setCategory(request.category())
         .setTemplate(
             request.template() == null
@@ -211,6 +215,18 @@ class NotificationCommandController {
         .setIdempotencyKey(idempotencyKey)
         .setSendAt(sendAt)
         .setLocalTime(request.localTime())
+        .setFallback(
+            request.fallback() == null
+                ? null
+                : request.fallback().stream()
+                    .map(
+                        step ->
+                            FallbackStep.newBuilder()
+                                .setChannel(Channel.valueOf(step.channel()))
+                                .setWaitMillis(
+                                    step.waitFor() == null ? 0 : step.waitFor().toMillis())
+                                .build())
+                    .toList())
         .build();
   }
 

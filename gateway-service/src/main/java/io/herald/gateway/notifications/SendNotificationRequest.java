@@ -2,7 +2,6 @@ package io.herald.gateway.notifications;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -30,11 +29,13 @@ import java.util.Map;
  * <p>{@code sendAt} (an instant) or {@code delay} (an ISO-8601 duration from now) hold the
  * notification until then; neither, or a time already past, sends at once. {@code localTime}
  * ({@code HH:mm}) sends it to each recipient at the next such time in their own time zone.
+ *
+ * <p>{@code fallback} tries channels one after another for each recipient: {@code [{"channel":
+ * "PUSH", "wait": "PT10M"}, {"channel": "EMAIL"}]}.
  */
 public record SendNotificationRequest(
     @NotNull(message = "recipients are required") @Valid Recipients recipients,
-    @NotEmpty(message = "at least one channel is required")
-        @Size(max = 4, message = "at most 4 channels")
+    @Size(max = 4, message = "at most 4 channels")
         List<
                 @NotNull
                 @Pattern(
@@ -66,7 +67,9 @@ public record SendNotificationRequest(
     @Pattern(
             regexp = "([01][0-9]|2[0-3]):[0-5][0-9]",
             message = "localTime is HH:mm, 00:00 to 23:59")
-        String localTime) {
+        String localTime,
+    @Size(min = 2, max = 3, message = "a fallback chain has 2 or 3 steps")
+        List<@NotNull @Valid FallbackStep> fallback) {
 
   /**
    * Text without control characters (tab, line feed and carriage return aside) and without unpaired
@@ -97,6 +100,55 @@ public record SendNotificationRequest(
   public boolean isDelayNotNegative() {
     return delay == null || !delay.isNegative();
   }
+
+  @AssertTrue(message = "at least one channel is required, or a fallback chain")
+  public boolean isChannelGiven() {
+    return (channels != null && !channels.isEmpty()) || (fallback != null && !fallback.isEmpty());
+  }
+
+  /** The longest a fallback step may wait for a delivered or read status. */
+  static final Duration LONGEST_FALLBACK_WAIT = Duration.ofDays(7);
+
+  @AssertTrue(message = "each channel once in a fallback chain, and none that channels names")
+  public boolean isFallbackDistinct() {
+    if (fallback == null) {
+      return true;
+    }
+    List<String> steps =
+        fallback.stream().filter(s -> s != null).map(FallbackStep::channel).toList();
+    return steps.stream().distinct().count() == steps.size()
+        && (channels == null || steps.stream().noneMatch(channels::contains));
+  }
+
+  @AssertTrue(
+      message = "every fallback step but the last needs a wait, more than 0 and at most P7D")
+  public boolean isFallbackWaitGiven() {
+    if (fallback == null) {
+      return true;
+    }
+    for (int i = 0; i < fallback.size() - 1; i++) {
+      Duration wait = fallback.get(i) == null ? null : fallback.get(i).waitFor();
+      if (wait == null
+          || wait.isNegative()
+          || wait.isZero()
+          || wait.compareTo(LONGEST_FALLBACK_WAIT) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One step of a fallback chain: a channel, and how long to wait for its delivered or read status
+   * before the next step.
+   */
+  public record FallbackStep(
+      @NotNull
+          @Pattern(
+              regexp = "EMAIL|WHATSAPP|PUSH",
+              message = "a fallback step is EMAIL, WHATSAPP or PUSH")
+          String channel,
+      @com.fasterxml.jackson.annotation.JsonProperty("wait") Duration waitFor) {}
 
   /** When to deliver: {@code sendAt}, {@code now + delay}, or null for at once. */
   Instant deliverAt(Instant now) {

@@ -291,6 +291,23 @@ class NotificationCommandIT {
     assertThat(local.get("localTime").toString()).isEqualTo("09:00");
     assertThat(local.get("sendAt")).isNull();
 
+    // A fallback chain, alone: push, then e-mail after ten minutes without a delivered status.
+    NotificationAccepted chained =
+        post(
+            token("acme", "alice"),
+            """
+            {"recipients": {"userIds": ["bob"]}, "category": "account", "title": "Hi",
+             "body": "Hello", "fallback": [{"channel": "PUSH", "wait": "PT10M"},
+                                           {"channel": "EMAIL"}]}
+            """);
+    assertThat(chained.status()).isEqualTo("ACCEPTED");
+    GenericRecord chain = decode(recordWithKey(chained.requestId()));
+    assertThat(chain.get("channels").toString()).isEqualTo("[]");
+    assertThat(chain.get("fallback").toString())
+        .contains("\"channel\": \"PUSH\"")
+        .contains("\"waitMillis\": 600000")
+        .contains("\"channel\": \"EMAIL\"");
+
     // A time already past sends at once.
     NotificationAccepted past =
         post(token("acme", "alice"), withSchedule("\"sendAt\": \"" + at + "\""));
@@ -306,6 +323,21 @@ class NotificationCommandIT {
         "oneScheduleGiven");
     refuse(withSchedule("\"delay\": \"-PT1H\""), "delayNotNegative");
     refuse(withSchedule("\"localTime\": \"25:00\""), "localTime");
+    refuse(
+        withSchedule("\"fallback\": [{\"channel\": \"PUSH\"}, {\"channel\": \"EMAIL\"}]"),
+        "fallbackDistinct");
+    refuse(
+        withSchedule("\"fallback\": [{\"channel\": \"PUSH\"}, {\"channel\": \"WHATSAPP\"}]"),
+        "fallbackWaitGiven");
+    refuse(
+        withSchedule(
+            "\"fallback\": [{\"channel\": \"PUSH\", \"wait\": \"P8D\"}, {\"channel\": \"WHATSAPP\"}]"),
+        "fallbackWaitGiven");
+    refuse(withSchedule("\"fallback\": [{\"channel\": \"PUSH\", \"wait\": \"PT1M\"}]"), "fallback");
+    refuse(
+        withSchedule(
+            "\"fallback\": [{\"channel\": \"IN_APP\", \"wait\": \"PT1M\"}, {\"channel\": \"PUSH\"}]"),
+        "fallback[0].channel");
     refuse(withSchedule("\"localTime\": \"09:00\", \"delay\": \"PT1H\""), "oneScheduleGiven");
     refuse(withSchedule("\"delay\": \"P400D\""), "delay");
     refuse(

@@ -326,7 +326,10 @@ class FanOut {
     for (int i = 0; i < work.size(); i++) {
       FanOutWork w = work.get(i);
       queries.add(w.slice().query(i, w.notification().tenantId()));
-      push |= w.notification().channels().contains(Channel.PUSH);
+      push |=
+          w.notification().channels().contains(Channel.PUSH)
+              || w.notification().fallback().stream()
+                  .anyMatch(step -> step.getChannel() == Channel.PUSH);
     }
     Map<Integer, List<Recipient>> recipients = audience.recipients(connection, queries, push);
     List<PreferenceReader.Key> keys = new ArrayList<>();
@@ -359,6 +362,9 @@ class FanOut {
       }
     }
     atLocalTime.addAll(quietParts(batch));
+    for (FallbackHold hold : batch.fallbacks) {
+      atLocalTime.add(fallbackPart(hold, batch.now));
+    }
     scheduled.hold(connection, atLocalTime);
     // Channel records are on their way while the inbox is written.
     batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
@@ -383,7 +389,12 @@ class FanOut {
     String sliceKey = sliceKey(work.slice());
     List<ScheduledNotifications.Held> parts = new ArrayList<>();
     byInstant.forEach(
-        (at, users) -> parts.add(part(n, users, n.channels(), at, at + "|" + sliceKey, now)));
+        (at, users) -> {
+          ScheduledNotifications.Held held =
+              part(n, users, n.channels(), at, at + "|" + sliceKey, now);
+          held.request().setFallback(n.fallback().isEmpty() ? null : n.fallback());
+          parts.add(held);
+        });
     return parts;
   }
 
@@ -419,6 +430,23 @@ class FanOut {
                           batch.now)));
         });
     return parts;
+  }
+
+  /**
+   * The rest of one recipient's fallback chain as a held part: no channels, the remaining steps,
+   * due when the current step's wait ends; its key ({@code fallback|<user>|<current step's
+   * channel>}) lets that step's delivered or read status stop it and its final failure bring it
+   * forward ({@link ScheduledNotifications#stopFallbacks}, {@link
+   * ScheduledNotifications#advanceFallbacks}).
+   */
+  private static ScheduledNotifications.Held fallbackPart(
+      FallbackHold hold, java.time.Instant now) {
+    Notification n = hold.work().notification();
+    String part = ScheduledNotifications.fallbackPart(hold.userId(), hold.after());
+    ScheduledNotifications.Held held =
+        part(n, List.of(hold.userId()), List.of(), hold.at(), part, now);
+    held.request().setFallback(List.copyOf(hold.rest()));
+    return held;
   }
 
   private static String sliceKey(AudienceSlice slice) {
@@ -490,6 +518,14 @@ class FanOut {
     }
   }
 
+  /** The rest of a recipient's fallback chain, due at {@code at} unless stopped before. */
+  private record FallbackHold(
+      FanOutWork work,
+      String userId,
+      Channel after,
+      List<io.herald.events.v1.FallbackStep> rest,
+      java.time.Instant at) {}
+
   /** Deliveries of one notification held until one instant, when quiet hours end. */
   private record QuietKey(FanOutWork work, java.time.Instant until) {}
 
@@ -506,102 +542,148 @@ class FanOut {
     Map<UUID, FanOutStore.Stored> announced = Map.of();
     final java.time.Instant now = clock.instant();
     final Map<QuietKey, Map<String, java.util.EnumSet<Channel>>> quiet = new LinkedHashMap<>();
+    final List<FallbackHold> fallbacks = new ArrayList<>();
 
     void deliver(FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
-      Notification n = work.notification();
-      for (Channel channel : n.channels()) {
-        if (channel == Channel.UNKNOWN) {
-          skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
+      for (Channel channel : work.notification().channels()) {
+        deliverOn(work, recipient, channel, preferences, renderer);
+      }
+      fallback(work, recipient, preferences, renderer);
+    }
+
+    /**
+     * The first step of the recipient's fallback chain that can be delivered is delivered; the
+     * steps after it are held as one part, due when the step's wait ends (sooner when the step
+     * fails for good; cancelled when it is delivered or read). A step without a usable contact
+     * point is skipped, with its reason in the activity, for the next at once.
+     */
+    private void fallback(
+        FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
+      List<io.herald.events.v1.FallbackStep> steps = work.notification().fallback();
+      for (int i = 0; i < steps.size(); i++) {
+        io.herald.events.v1.FallbackStep step = steps.get(i);
+        java.time.Instant out =
+            deliverOn(work, recipient, step.getChannel(), preferences, renderer);
+        if (out == null) {
           continue;
         }
-        if (!preferences.allows(n.tenantId(), recipient.userId(), n.category(), channel)) {
-          skip(n, recipient, channel, "SKIPPED", "opted-out");
-          continue;
-        }
-        if (!hasContact(recipient, channel)) {
-          skip(n, recipient, channel, "SKIPPED", "no-contact");
-          continue;
-        }
-        if (channel != Channel.IN_APP && !preferences.critical(n.tenantId(), n.category())) {
-          java.time.Instant until =
-              preferences.quietUntil(
-                  n.tenantId(), recipient.userId(), LocalTimes.zone(recipient.timeZone()), now);
-          if (until != null) {
-            holdQuiet(work, recipient, channel, until);
-            continue;
-          }
-        }
-        Optional<Rendered> content;
-        try {
-          content = renderer.render(n, recipient, channel);
-        } catch (TemplateEngine.RenderException e) {
-          skip(n, recipient, channel, "FAILED", "render-failed: " + e.getMessage());
-          continue;
-        }
-        if (content.isEmpty()) {
-          skip(n, recipient, channel, "SKIPPED", "no-template");
-          continue;
-        }
-        Rendered c = content.get();
-        switch (channel) {
-          case IN_APP -> inbox(work, recipient, c);
-          case EMAIL -> {
-            EmailDeliveryRequested email = new EmailDeliveryRequested();
-            email.setTo(recipient.email());
-            email.setSubject(c.part("subject"));
-            email.setTextBody(c.part("text"));
-            email.setHtmlBody(c.part("html"));
-            email.setCategory(n.category());
-            email.setCritical(preferences.critical(n.tenantId(), n.category()));
-            send(
-                work,
-                TopicCatalog.NOTIFICATION_EMAIL.name(),
-                recipient.userId(),
-                DeliveryIds.delivery(n, recipient.userId(), channel),
-                channel,
-                email);
-          }
-          case WHATSAPP -> {
-            WhatsAppDeliveryRequested whatsApp = new WhatsAppDeliveryRequested();
-            whatsApp.setPhoneNumber(recipient.phone());
-            whatsApp.setText(c.part("text"));
-            whatsApp.setTemplateName(c.part("whatsappTemplate"));
-            whatsApp.setLanguageCode(c.part("language"));
-            whatsApp.setParameters(c.parameters());
-            whatsApp.setCategory(n.category());
-            send(
-                work,
-                TopicCatalog.NOTIFICATION_WHATSAPP.name(),
-                recipient.userId(),
-                DeliveryIds.delivery(n, recipient.userId(), channel),
-                channel,
-                whatsApp);
-          }
-          case PUSH -> {
-            for (PushContact device : recipient.pushContacts()) {
-              PushDeliveryRequested push = new PushDeliveryRequested();
-              push.setDeviceToken(device.token());
-              push.setPlatform(device.platform());
-              push.setTitle(c.part("title"));
-              push.setBody(c.part("body"));
-              push.setImageUrl(c.part("imageUrl"));
-              push.setLink(c.part("link"));
-              push.setData(n.data());
-              push.setCategory(n.category());
-              push.setWebPush(
-                  device.p256dh() == null ? null : new WebPushKeys(device.p256dh(), device.auth()));
-              send(
+        if (i < steps.size() - 1) {
+          fallbacks.add(
+              new FallbackHold(
                   work,
-                  TopicCatalog.NOTIFICATION_PUSH.name(),
                   recipient.userId(),
-                  DeliveryIds.pushDelivery(n, recipient.userId(), device.token()),
-                  channel,
-                  push);
-            }
-          }
-          default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
+                  step.getChannel(),
+                  steps.subList(i + 1, steps.size()),
+                  out.plusMillis(step.getWaitMillis())));
+        }
+        return;
+      }
+    }
+
+    /**
+     * Delivers on one channel: answers when it goes out (now, or when the recipient's quiet hours
+     * end), or null when it does not (an unsupported channel, opted out, no contact point, a render
+     * failure), with the reason in the activity.
+     */
+    private java.time.Instant deliverOn(
+        FanOutWork work,
+        Recipient recipient,
+        Channel channel,
+        Preferences preferences,
+        Renderer renderer) {
+      Notification n = work.notification();
+      if (channel == Channel.UNKNOWN) {
+        skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
+        return null;
+      }
+      if (!preferences.allows(n.tenantId(), recipient.userId(), n.category(), channel)) {
+        skip(n, recipient, channel, "SKIPPED", "opted-out");
+        return null;
+      }
+      if (!hasContact(recipient, channel)) {
+        skip(n, recipient, channel, "SKIPPED", "no-contact");
+        return null;
+      }
+      if (channel != Channel.IN_APP && !preferences.critical(n.tenantId(), n.category())) {
+        java.time.Instant until =
+            preferences.quietUntil(
+                n.tenantId(), recipient.userId(), LocalTimes.zone(recipient.timeZone()), now);
+        if (until != null) {
+          holdQuiet(work, recipient, channel, until);
+          return until;
         }
       }
+      Optional<Rendered> content;
+      try {
+        content = renderer.render(n, recipient, channel);
+      } catch (TemplateEngine.RenderException e) {
+        skip(n, recipient, channel, "FAILED", "render-failed: " + e.getMessage());
+        return null;
+      }
+      if (content.isEmpty()) {
+        skip(n, recipient, channel, "SKIPPED", "no-template");
+        return null;
+      }
+      Rendered c = content.get();
+      switch (channel) {
+        case IN_APP -> inbox(work, recipient, c);
+        case EMAIL -> {
+          EmailDeliveryRequested email = new EmailDeliveryRequested();
+          email.setTo(recipient.email());
+          email.setSubject(c.part("subject"));
+          email.setTextBody(c.part("text"));
+          email.setHtmlBody(c.part("html"));
+          email.setCategory(n.category());
+          email.setCritical(preferences.critical(n.tenantId(), n.category()));
+          send(
+              work,
+              TopicCatalog.NOTIFICATION_EMAIL.name(),
+              recipient.userId(),
+              DeliveryIds.delivery(n, recipient.userId(), channel),
+              channel,
+              email);
+        }
+        case WHATSAPP -> {
+          WhatsAppDeliveryRequested whatsApp = new WhatsAppDeliveryRequested();
+          whatsApp.setPhoneNumber(recipient.phone());
+          whatsApp.setText(c.part("text"));
+          whatsApp.setTemplateName(c.part("whatsappTemplate"));
+          whatsApp.setLanguageCode(c.part("language"));
+          whatsApp.setParameters(c.parameters());
+          whatsApp.setCategory(n.category());
+          send(
+              work,
+              TopicCatalog.NOTIFICATION_WHATSAPP.name(),
+              recipient.userId(),
+              DeliveryIds.delivery(n, recipient.userId(), channel),
+              channel,
+              whatsApp);
+        }
+        case PUSH -> {
+          for (PushContact device : recipient.pushContacts()) {
+            PushDeliveryRequested push = new PushDeliveryRequested();
+            push.setDeviceToken(device.token());
+            push.setPlatform(device.platform());
+            push.setTitle(c.part("title"));
+            push.setBody(c.part("body"));
+            push.setImageUrl(c.part("imageUrl"));
+            push.setLink(c.part("link"));
+            push.setData(n.data());
+            push.setCategory(n.category());
+            push.setWebPush(
+                device.p256dh() == null ? null : new WebPushKeys(device.p256dh(), device.auth()));
+            send(
+                work,
+                TopicCatalog.NOTIFICATION_PUSH.name(),
+                recipient.userId(),
+                DeliveryIds.pushDelivery(n, recipient.userId(), device.token()),
+                channel,
+                push);
+          }
+        }
+        default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
+      }
+      return now;
     }
 
     /** Held until the recipient's quiet hours end; the activity shows it held, with when. */
@@ -748,6 +830,7 @@ class FanOut {
                 .setBody(n.body())
                 .setData(n.data())
                 .setLocalTime(n.localTime())
+                .setFallback(n.fallback().isEmpty() ? null : n.fallback())
                 .build());
       }
       meters.counter("herald.fanout.chunks").increment(count);

@@ -1,6 +1,7 @@
 package io.herald.notification.fanout;
 
 import io.herald.events.v1.Channel;
+import io.herald.events.v1.FallbackStep;
 import io.herald.events.v1.NotificationChunkRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.TemplateRef;
@@ -24,11 +25,13 @@ record Notification(
     String title,
     String body,
     Map<String, String> data,
-    String localTime) {
+    String localTime,
+    List<FallbackStep> fallback) {
 
   Notification {
     channels = List.copyOf(channels);
     data = Map.copyOf(data);
+    fallback = fallback == null ? List.of() : List.copyOf(fallback);
   }
 
   /**
@@ -46,7 +49,8 @@ record Notification(
             r.getTitle(),
             r.getBody(),
             r.getData(),
-            r.getLocalTime()));
+            r.getLocalTime(),
+            r.getFallback()));
   }
 
   static Notification of(NotificationChunkRequested c) {
@@ -61,7 +65,8 @@ record Notification(
             c.getTitle(),
             c.getBody(),
             c.getData(),
-            c.getLocalTime()));
+            c.getLocalTime(),
+            c.getFallback()));
   }
 
   private static Notification validated(Notification n) {
@@ -72,8 +77,22 @@ record Notification(
       throw new PoisonRecordException(
           "notification " + n.requestId() + " has neither a template nor a title and body");
     }
-    if (n.channels().isEmpty()) {
-      throw new PoisonRecordException("notification " + n.requestId() + " names no channel");
+    if (n.channels().isEmpty() && n.fallback().isEmpty()) {
+      throw new PoisonRecordException(
+          "notification " + n.requestId() + " names no channel and no fallback chain");
+    }
+    java.util.Set<Channel> steps = java.util.EnumSet.noneOf(Channel.class);
+    for (FallbackStep step : n.fallback()) {
+      if (step.getChannel() == Channel.IN_APP
+          || step.getChannel() == Channel.UNKNOWN
+          || !steps.add(step.getChannel())
+          || n.channels().contains(step.getChannel())) {
+        throw new PoisonRecordException(
+            "notification "
+                + n.requestId()
+                + " has a fallback chain that is not distinct e-mail, WhatsApp and push steps"
+                + " apart from its channels");
+      }
     }
     if (n.localTime() != null) {
       try {

@@ -179,6 +179,22 @@ public class InboxRepository {
       """;
 
   /**
+   * Reading an item stops the rest of the fallback chains of its request for the reader (a
+   * data-modifying part of the statement that marks the items read).
+   */
+  private static final String STOP_FALLBACKS =
+      """
+      , stopped AS (
+        UPDATE scheduled_notifications s
+           SET status = 'CANCELLED', done_at = now(), cancelled_by = 'read'
+          FROM changed
+         WHERE s.tenant_id = :tenant AND s.request_id = changed.notification_id
+           AND s.status = 'SCHEDULED'
+           AND s.part IN ('fallback|' || :user || '|EMAIL', 'fallback|' || :user || '|WHATSAPP',
+                          'fallback|' || :user || '|PUSH'))
+      """;
+
+  /**
    * Applies {@code mark} to those of the items it changes, in one statement that also takes the
    * user's next sequence number and records the change; returns the changed items in their new
    * state.
@@ -195,6 +211,7 @@ public class InboxRepository {
             + COLUMNS
             + "), "
             + LOG.formatted("CAST(NULL AS timestamptz)")
+            + (mark == Mark.READ ? STOP_FALLBACKS : "")
             + " SELECT changed.*, (SELECT last_seq FROM seq) AS change_seq FROM changed";
     return db.sql(sql)
         .bind("tenant", tenantId)
@@ -216,8 +233,9 @@ public class InboxRepository {
             + ", changed AS (UPDATE inbox_items SET read_at = :now WHERE tenant_id = :tenant"
             + " AND user_id = :user AND read_at IS NULL AND archived_at IS NULL"
             + (category == null ? "" : " AND category = :category")
-            + " RETURNING id), "
+            + " RETURNING id, notification_id), "
             + LOG.formatted("CAST(NULL AS timestamptz)")
+            + STOP_FALLBACKS
             + " SELECT id, (SELECT last_seq FROM seq) AS change_seq FROM changed";
     DatabaseClient.GenericExecuteSpec spec =
         db.sql(sql)

@@ -37,6 +37,29 @@ public class ScheduledNotifications {
 
   private static final byte[] DUE = "due".getBytes(StandardCharsets.UTF_8);
 
+  /** The key of the held rest of a recipient's fallback chain after the step on {@code channel}. */
+  public static String fallbackPart(String userId, io.herald.events.v1.Channel channel) {
+    return "fallback|" + userId + "|" + channel.name();
+  }
+
+  private static final String STOP_FALLBACKS =
+      """
+      UPDATE scheduled_notifications s
+         SET status = 'CANCELLED', done_at = now(), cancelled_by = d.reason
+        FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])
+             AS d(tenant_id, request_id, part, reason)
+       WHERE s.tenant_id = d.tenant_id AND s.request_id = d.request_id AND s.part = d.part
+         AND s.status = 'SCHEDULED'
+      """;
+
+  private static final String ADVANCE_FALLBACKS =
+      """
+      UPDATE scheduled_notifications s SET send_at = now()
+        FROM unnest(?::text[], ?::text[], ?::text[]) AS d(tenant_id, request_id, part)
+       WHERE s.tenant_id = d.tenant_id AND s.request_id = d.request_id AND s.part = d.part
+         AND s.status = 'SCHEDULED' AND s.send_at > now()
+      """;
+
   private static final String HOLD =
       """
       INSERT INTO scheduled_notifications
@@ -193,6 +216,64 @@ public class ScheduledNotifications {
     }
     cancelled.increment(done);
     cancelsTooLate.increment(n - done);
+  }
+
+  /** One step of one recipient's fallback chain: its request, the user and the step's channel. */
+  public record Step(
+      String tenantId, String requestId, String userId, io.herald.events.v1.Channel channel) {
+
+    String part() {
+      return fallbackPart(userId, channel);
+    }
+  }
+
+  /**
+   * The steps were delivered or read: the rest of their chains is cancelled, {@code reason} in
+   * {@code cancelled_by}.
+   */
+  public void stopFallbacks(Connection connection, Collection<Step> steps, String reason)
+      throws SQLException {
+    if (steps.isEmpty()) {
+      return;
+    }
+    List<String> tenants = new ArrayList<>();
+    List<String> requests = new ArrayList<>();
+    List<String> parts = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    for (Step step : steps) {
+      tenants.add(step.tenantId());
+      requests.add(step.requestId());
+      parts.add(step.part());
+      reasons.add(reason);
+    }
+    try (PreparedStatement statement = connection.prepareStatement(STOP_FALLBACKS)) {
+      statement.setArray(1, connection.createArrayOf("text", tenants.toArray()));
+      statement.setArray(2, connection.createArrayOf("text", requests.toArray()));
+      statement.setArray(3, connection.createArrayOf("text", parts.toArray()));
+      statement.setArray(4, connection.createArrayOf("text", reasons.toArray()));
+      statement.executeUpdate();
+    }
+  }
+
+  /** The steps failed for good (or their contact point is invalid): the next step is due now. */
+  public void advanceFallbacks(Connection connection, Collection<Step> steps) throws SQLException {
+    if (steps.isEmpty()) {
+      return;
+    }
+    List<String> tenants = new ArrayList<>();
+    List<String> requests = new ArrayList<>();
+    List<String> parts = new ArrayList<>();
+    for (Step step : steps) {
+      tenants.add(step.tenantId());
+      requests.add(step.requestId());
+      parts.add(step.part());
+    }
+    try (PreparedStatement statement = connection.prepareStatement(ADVANCE_FALLBACKS)) {
+      statement.setArray(1, connection.createArrayOf("text", tenants.toArray()));
+      statement.setArray(2, connection.createArrayOf("text", requests.toArray()));
+      statement.setArray(3, connection.createArrayOf("text", parts.toArray()));
+      statement.executeUpdate();
+    }
   }
 
   /** A request that has become due, as it was read from the topic. */
