@@ -82,6 +82,25 @@ public abstract class ApiIntegrationTest {
     }
   }
 
+  /** Produces one record onto {@code topic}, acknowledged. */
+  protected void produce(String topic, String key, Object value) throws Exception {
+    try (KafkaProducer<String, Object> producer =
+        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
+      producer.send(new ProducerRecord<>(topic, key, value)).get();
+    }
+  }
+
+  /** The stored inbox items of the request, over all its recipients. */
+  protected long inboxRows(NotificationRequested request) {
+    return io.herald.support.testing.PostgresTestDatabase.shared()
+        .count(
+            "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
+                + tenant
+                + "' AND notification_id = '"
+                + request.getRequestId()
+                + "'");
+  }
+
   /** The committed e-mail deliveries of the request. */
   protected List<EmailDeliveryRequested> emails(NotificationRequested request) {
     return KafkaTestClients.readAllValues(

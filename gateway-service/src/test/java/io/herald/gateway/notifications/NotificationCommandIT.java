@@ -410,9 +410,19 @@ class NotificationCommandIT {
   }
 
   private NotificationAccepted post(String token, String body) {
+    return post(token, null, body);
+  }
+
+  private NotificationAccepted post(String token, String idempotencyKey, String body) {
     return http.post()
         .uri("/api/notifications")
         .header("Authorization", "Bearer " + token)
+        .headers(
+            h -> {
+              if (idempotencyKey != null) {
+                h.add("Idempotency-Key", idempotencyKey);
+              }
+            })
         .contentType(MediaType.APPLICATION_JSON)
         .bodyValue(body)
         .exchange()
@@ -451,24 +461,7 @@ class NotificationCommandIT {
   }
 
   private String accept(String token, String idempotencyKey) {
-    NotificationAccepted accepted =
-        http.post()
-            .uri("/api/notifications")
-            .header("Authorization", "Bearer " + token)
-            .headers(
-                h -> {
-                  if (idempotencyKey != null) {
-                    h.add("Idempotency-Key", idempotencyKey);
-                  }
-                })
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(BODY)
-            .exchange()
-            .expectStatus()
-            .isAccepted()
-            .expectBody(NotificationAccepted.class)
-            .returnResult()
-            .getResponseBody();
+    NotificationAccepted accepted = post(token, idempotencyKey, BODY);
     assertThat(accepted).isNotNull();
     assertThat(accepted.status()).isEqualTo("ACCEPTED");
     return accepted.requestId();

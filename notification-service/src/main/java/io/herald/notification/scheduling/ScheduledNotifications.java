@@ -233,30 +233,18 @@ public class ScheduledNotifications {
    */
   public void stopFallbacks(Connection connection, Collection<Step> steps, String reason)
       throws SQLException {
-    if (steps.isEmpty()) {
-      return;
-    }
-    List<String> tenants = new ArrayList<>();
-    List<String> requests = new ArrayList<>();
-    List<String> parts = new ArrayList<>();
-    List<String> reasons = new ArrayList<>();
-    for (Step step : steps) {
-      tenants.add(step.tenantId());
-      requests.add(step.requestId());
-      parts.add(step.part());
-      reasons.add(reason);
-    }
-    try (PreparedStatement statement = connection.prepareStatement(STOP_FALLBACKS)) {
-      statement.setArray(1, connection.createArrayOf("text", tenants.toArray()));
-      statement.setArray(2, connection.createArrayOf("text", requests.toArray()));
-      statement.setArray(3, connection.createArrayOf("text", parts.toArray()));
-      statement.setArray(4, connection.createArrayOf("text", reasons.toArray()));
-      statement.executeUpdate();
-    }
+    update(connection, STOP_FALLBACKS, steps, reason);
   }
 
   /** The steps failed for good (or their contact point is invalid): the next step is due now. */
   public void advanceFallbacks(Connection connection, Collection<Step> steps) throws SQLException {
+    update(connection, ADVANCE_FALLBACKS, steps, null);
+  }
+
+  /** One statement over the steps' held parts; {@code reason}, when given, as a fourth array. */
+  private static void update(
+      Connection connection, String sql, Collection<Step> steps, String reason)
+      throws SQLException {
     if (steps.isEmpty()) {
       return;
     }
@@ -268,10 +256,16 @@ public class ScheduledNotifications {
       requests.add(step.requestId());
       parts.add(step.part());
     }
-    try (PreparedStatement statement = connection.prepareStatement(ADVANCE_FALLBACKS)) {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
       statement.setArray(1, connection.createArrayOf("text", tenants.toArray()));
       statement.setArray(2, connection.createArrayOf("text", requests.toArray()));
       statement.setArray(3, connection.createArrayOf("text", parts.toArray()));
+      if (reason != null) {
+        statement.setArray(
+            4,
+            connection.createArrayOf(
+                "text", java.util.Collections.nCopies(steps.size(), reason).toArray()));
+      }
       statement.executeUpdate();
     }
   }

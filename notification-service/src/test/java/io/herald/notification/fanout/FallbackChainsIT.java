@@ -18,8 +18,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
 
@@ -175,9 +173,6 @@ class FallbackChainsIT extends ApiIntegrationTest {
   }
 
   private void status(Object event) throws Exception {
-    try (KafkaProducer<String, Object> producer =
-        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
-      producer.send(new ProducerRecord<>("notification.delivery-status.v1", "k", event)).get();
-    }
+    produce("notification.delivery-status.v1", "k", event);
   }
 }

@@ -151,14 +151,34 @@ class FanOutCrashIT {
         request);
   }
 
+  /**
+   * The committed records of the request on {@code topic}: every recipient's, each once. A
+   * read_committed reader sees records only up to the first transaction still open, and a
+   * transaction the killed instance left open on a transactional id the restarted one has not used
+   * yet stays open until the transaction timeout (30 s) aborts it; so the read is repeated until
+   * every recipient's record is visible, and no more may appear.
+   */
   private <T> void assertExactlyOncePerRecipient(
       String topic, Class<T> type, Function<T, String> id, NotificationRequested request) {
-    List<T> committed =
-        KafkaTestClients.readAllValues(
-            broker.getBrokersAsString(),
-            topic,
-            type,
-            value -> request.getRequestId().equals(notificationIdOf(value)));
+    long started = System.nanoTime();
+    List<T> committed = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () -> {
+              committed.clear();
+              committed.addAll(
+                  KafkaTestClients.readAllValues(
+                      broker.getBrokersAsString(),
+                      topic,
+                      type,
+                      value -> request.getRequestId().equals(notificationIdOf(value))));
+              return committed.size() >= RECIPIENTS;
+            });
+    System.out.printf(
+        "[FanOutCrashIT] %s: all %d visible after %d ms%n",
+        topic, committed.size(), (System.nanoTime() - started) / 1_000_000);
     assertThat(committed).as(topic + " records").hasSize(RECIPIENTS);
     assertThat(committed.stream().map(id).distinct().count())
         .as(topic + " distinct ids")

@@ -140,15 +140,6 @@ class QuietHoursIT extends ApiIntegrationTest {
         .isEqualTo(HttpStatus.FORBIDDEN);
   }
 
-  private long inboxRows(NotificationRequested request) {
-    return DB.count(
-        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
-            + tenant
-            + "' AND notification_id = '"
-            + request.getRequestId()
-            + "'");
-  }
-
   private long heldParts(NotificationRequested request) {
     return DB.count(
         "SELECT count(*) FROM scheduled_notifications WHERE tenant_id = '"

@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -308,21 +306,7 @@ class ScheduledNotificationsIT extends ApiIntegrationTest {
             .setRequestedBy(by)
             .setAsAdmin(admin)
             .build();
-    try (KafkaProducer<String, Object> producer =
-        KafkaTestClients.avroProducer(broker.getBrokersAsString())) {
-      producer
-          .send(new ProducerRecord<>("notification.requests.v1", request.getRequestId(), cancel))
-          .get();
-    }
-  }
-
-  private long inboxRows(NotificationRequested request) {
-    return DB.count(
-        "SELECT count(*) FROM inbox_items WHERE tenant_id = '"
-            + tenant
-            + "' AND notification_id = '"
-            + request.getRequestId()
-            + "'");
+    produce("notification.requests.v1", request.getRequestId(), cancel);
   }
 
   private Duration scheduleLateness(NotificationRequested request) {

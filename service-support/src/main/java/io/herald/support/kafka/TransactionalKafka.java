@@ -44,7 +44,10 @@ public class TransactionalKafka implements DisposableBean {
   /**
    * @param base the service's producer settings (registry, idempotence)
    * @param transactionIdPrefix stable per instance, so that a restarted instance fences its
-   *     predecessor's open transactions at once instead of waiting for the transaction timeout
+   *     predecessor's open transactions as it uses their transactional ids again, instead of
+   *     waiting for the transaction timeout. An id it does not use again (its predecessor had more
+   *     transactions open at once) is aborted by the broker after the timeout: until then
+   *     read_committed consumers of the partitions it wrote to see nothing past it.
    */
   public TransactionalKafka(
       ProducerFactory<?, ?> base, String transactionIdPrefix, Duration transactionTimeout) {
