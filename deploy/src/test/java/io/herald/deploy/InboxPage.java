@@ -78,16 +78,28 @@ final class InboxPage implements AutoCloseable {
 
   /** The titles of the listed items, top to bottom. */
   List<String> titles() {
-    return driver.findElements(By.cssSelector("#items li.item .title")).stream()
-        .map(WebElement::getText)
-        .toList();
+    return texts("#items li.item .title");
   }
 
   /** The titles of the items shown unread. */
   List<String> unreadTitles() {
-    return driver.findElements(By.cssSelector("#items li.item.unread .title")).stream()
-        .map(WebElement::getText)
-        .toList();
+    return texts("#items li.item.unread .title");
+  }
+
+  /**
+   * The shown text of every element the selector matches, read in one script: the page re-renders
+   * its list as changes arrive, so elements found first and read afterwards may be gone by then.
+   */
+  @SuppressWarnings("unchecked")
+  private List<String> texts(String selector) {
+    List<Object> texts =
+        (List<Object>)
+            ((JavascriptExecutor) driver)
+                .executeScript(
+                    "return Array.from(document.querySelectorAll(arguments[0]))"
+                        + ".map(e => e.innerText.trim());",
+                    selector);
+    return texts.stream().map(String::valueOf).toList();
   }
 
   void scrollToEnd() {
@@ -99,18 +111,32 @@ final class InboxPage implements AutoCloseable {
   }
 
   void toggleRead(String title) {
-    click(item(title).findElement(By.cssSelector(".toggle-read")));
+    clickIn(title, ".toggle-read");
   }
 
   void archive(String title) {
-    click(item(title).findElement(By.cssSelector(".archive")));
+    clickIn(title, ".archive");
   }
 
-  /** Clicks as a user would: with the button scrolled to the middle, clear of the sticky header. */
-  private void click(WebElement button) {
-    ((JavascriptExecutor) driver)
-        .executeScript("arguments[0].scrollIntoView({block: 'center'})", button);
-    button.click();
+  /**
+   * Clicks a button of the item titled {@code title} as a user would: scrolled to the middle, clear
+   * of the sticky header. An item re-rendered meanwhile (a change arriving on the stream) is found
+   * again.
+   */
+  private void clickIn(String title, String button) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        WebElement found = item(title).findElement(By.cssSelector(button));
+        ((JavascriptExecutor) driver)
+            .executeScript("arguments[0].scrollIntoView({block: 'center'})", found);
+        found.click();
+        return;
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   void readAll() {
