@@ -350,11 +350,10 @@ class FanOut {
     }
     Renderer renderer = new Renderer(engine, templates.load(connection, templateKeys));
     List<ScheduledNotifications.Held> atLocalTime = new ArrayList<>();
-    java.time.Instant now = clock.instant();
     for (int i = 0; i < work.size(); i++) {
       List<Recipient> found = recipients.getOrDefault(i, List.of());
       if (work.get(i).notification().localTime() != null) {
-        atLocalTime.addAll(partsByLocalTime(work.get(i), found, now));
+        atLocalTime.addAll(partsByLocalTime(work.get(i), found, batch.now));
         continue;
       }
       for (Recipient recipient : found) {
@@ -390,10 +389,7 @@ class FanOut {
     List<ScheduledNotifications.Held> parts = new ArrayList<>();
     byInstant.forEach(
         (at, users) -> {
-          ScheduledNotifications.Held held =
-              part(n, users, n.channels(), at, at + "|" + sliceKey, now);
-          held.request().setFallback(n.fallback().isEmpty() ? null : n.fallback());
-          parts.add(held);
+          parts.add(part(n, users, n.channels(), n.fallback(), at, at + "|" + sliceKey, now));
         });
     return parts;
   }
@@ -420,6 +416,7 @@ class FanOut {
                           key.work().notification(),
                           users,
                           channels,
+                          List.of(),
                           key.until(),
                           "quiet|"
                               + key.until()
@@ -443,10 +440,7 @@ class FanOut {
       FallbackHold hold, java.time.Instant now) {
     Notification n = hold.work().notification();
     String part = ScheduledNotifications.fallbackPart(hold.userId(), hold.after());
-    ScheduledNotifications.Held held =
-        part(n, List.of(hold.userId()), List.of(), hold.at(), part, now);
-    held.request().setFallback(List.copyOf(hold.rest()));
-    return held;
+    return part(n, List.of(hold.userId()), List.of(), hold.rest(), hold.at(), part, now);
   }
 
   private static String sliceKey(AudienceSlice slice) {
@@ -459,12 +453,13 @@ class FanOut {
 
   /**
    * One part of a notification held for later: the same request id, these users named, these
-   * channels, {@code sendAt} {@code at}; its event id follows from its part key.
+   * channels and fallback steps, {@code sendAt} {@code at}; its event id follows from its part key.
    */
   private static ScheduledNotifications.Held part(
       Notification n,
       List<String> users,
       List<Channel> channels,
+      List<io.herald.events.v1.FallbackStep> fallback,
       java.time.Instant at,
       String part,
       java.time.Instant now) {
@@ -484,6 +479,7 @@ class FanOut {
             .setBody(n.body())
             .setData(n.data())
             .setSendAt(at)
+            .setFallback(fallback.isEmpty() ? null : List.copyOf(fallback))
             .build(),
         part);
   }
