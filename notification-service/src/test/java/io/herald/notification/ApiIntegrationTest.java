@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "spring.kafka.bootstrap-servers=${spring.embedded.kafka.brokers}")
 @EmbeddedKafka(partitions = 1)
+@org.springframework.context.annotation.Import(TestClock.class)
 public abstract class ApiIntegrationTest {
 
   protected static final String SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
@@ -36,6 +37,10 @@ public abstract class ApiIntegrationTest {
   }
 
   @LocalServerPort protected int port;
+
+  /** The service's clock: the system's unless a test sets it (and resets it after). */
+  @Autowired protected MutableClock clock;
+
   @Autowired protected EmbeddedKafkaBroker broker;
 
   /** The tenant of this test alone. */

@@ -11,6 +11,9 @@ import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.events.v1.WebPushKeys;
 import io.herald.events.v1.WhatsAppDeliveryRequested;
 import io.herald.notification.activity.ActivityStore;
+import io.herald.notification.digests.DigestFrequency;
+import io.herald.notification.digests.DigestSettings;
+import io.herald.notification.digests.DigestStore;
 import io.herald.notification.fanout.FanOutStore.NewInboxItem;
 import io.herald.notification.preferences.PreferenceReader;
 import io.herald.notification.preferences.PreferenceReader.Preferences;
@@ -90,7 +93,8 @@ class FanOut {
   private final MeterRegistry meters;
   private final RecordTracing tracing;
   private final ScheduledNotifications scheduled;
-  private final Clock clock = Clock.systemUTC();
+  private final DigestStore digests;
+  private final Clock clock;
 
   FanOut(
       DataSource fanOutDataSource,
@@ -105,7 +109,9 @@ class FanOut {
       FanOutProperties properties,
       MeterRegistry meters,
       RecordTracing tracing,
-      ScheduledNotifications scheduled) {
+      ScheduledNotifications scheduled,
+      DigestStore digests,
+      Clock clock) {
     this.dataSource = fanOutDataSource;
     this.audience = audience;
     this.store = store;
@@ -119,6 +125,8 @@ class FanOut {
     this.meters = meters;
     this.tracing = tracing;
     this.scheduled = scheduled;
+    this.digests = digests;
+    this.clock = clock;
   }
 
   /**
@@ -368,6 +376,7 @@ class FanOut {
     // Channel records are on their way while the inbox is written.
     batch.announce(store.insertInboxItems(connection, batch.inboxItems.values(), clock.instant()));
     activity.insertEvents(connection, batch.activity());
+    digests.collect(connection, batch.digestItems.values(), batch.digestDue);
   }
 
   /**
@@ -539,10 +548,13 @@ class FanOut {
     final java.time.Instant now = clock.instant();
     final Map<QuietKey, Map<String, java.util.EnumSet<Channel>>> quiet = new LinkedHashMap<>();
     final List<FallbackHold> fallbacks = new ArrayList<>();
+    final Map<List<String>, DigestStore.Item> digestItems = new LinkedHashMap<>();
+    final Map<DigestStore.Key, java.time.Instant> digestDue = new HashMap<>();
+    final Map<String, Integer> collected = new HashMap<>();
 
     void deliver(FanOutWork work, Recipient recipient, Preferences preferences, Renderer renderer) {
       for (Channel channel : work.notification().channels()) {
-        deliverOn(work, recipient, channel, preferences, renderer);
+        deliverOn(work, recipient, channel, preferences, renderer, true);
       }
       fallback(work, recipient, preferences, renderer);
     }
@@ -559,7 +571,7 @@ class FanOut {
       for (int i = 0; i < steps.size(); i++) {
         io.herald.events.v1.FallbackStep step = steps.get(i);
         java.time.Instant out =
-            deliverOn(work, recipient, step.getChannel(), preferences, renderer);
+            deliverOn(work, recipient, step.getChannel(), preferences, renderer, false);
         if (out == null) {
           continue;
         }
@@ -579,14 +591,16 @@ class FanOut {
     /**
      * Delivers on one channel: answers when it goes out (now, or when the recipient's quiet hours
      * end), or null when it does not (an unsupported channel, opted out, no contact point, a render
-     * failure), with the reason in the activity.
+     * failure), with the reason in the activity. A {@code collectable} delivery (not a fallback
+     * step) of a category the recipient gets in a digest is collected for it instead.
      */
     private java.time.Instant deliverOn(
         FanOutWork work,
         Recipient recipient,
         Channel channel,
         Preferences preferences,
-        Renderer renderer) {
+        Renderer renderer,
+        boolean collectable) {
       Notification n = work.notification();
       if (channel == Channel.UNKNOWN) {
         skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
@@ -600,7 +614,11 @@ class FanOut {
         skip(n, recipient, channel, "SKIPPED", "no-contact");
         return null;
       }
-      if (channel != Channel.IN_APP && !preferences.critical(n.tenantId(), n.category())) {
+      DigestFrequency digest =
+          collectable ? digestFrequency(n, recipient, channel, preferences) : null;
+      if (digest == null
+          && channel != Channel.IN_APP
+          && !preferences.critical(n.tenantId(), n.category())) {
         java.time.Instant until =
             preferences.quietUntil(
                 n.tenantId(), recipient.userId(), LocalTimes.zone(recipient.timeZone()), now);
@@ -621,6 +639,10 @@ class FanOut {
         return null;
       }
       Rendered c = content.get();
+      if (digest != null) {
+        collect(work, recipient, channel, digest, preferences, c);
+        return now;
+      }
       switch (channel) {
         case IN_APP -> inbox(work, recipient, c);
         case EMAIL -> {
@@ -680,6 +702,91 @@ class FanOut {
         default -> skip(n, recipient, channel, "SKIPPED", "unsupported-channel");
       }
       return now;
+    }
+
+    /**
+     * The digest this delivery goes into, or null when it goes out now: only e-mail and push, never
+     * a critical category, and only a channel the recipient's digest settings collect.
+     */
+    private DigestFrequency digestFrequency(
+        Notification n, Recipient recipient, Channel channel, Preferences preferences) {
+      if (!DigestSettings.COLLECTABLE.contains(channel)
+          || preferences.critical(n.tenantId(), n.category())) {
+        return null;
+      }
+      DigestFrequency f =
+          preferences.digestFrequency(n.tenantId(), recipient.userId(), n.category());
+      if (f == DigestFrequency.IMMEDIATE
+          || !preferences
+              .digestSettings(n.tenantId(), recipient.userId())
+              .channels()
+              .contains(channel)) {
+        return null;
+      }
+      return f;
+    }
+
+    /**
+     * Collects the delivery for the recipient's next digest (one item per notification, its
+     * channels merged) and schedules that digest; the activity shows it held for the digest.
+     */
+    private void collect(
+        FanOutWork work,
+        Recipient recipient,
+        Channel channel,
+        DigestFrequency frequency,
+        Preferences preferences,
+        Rendered content) {
+      Notification n = work.notification();
+      DigestStore.Key key = new DigestStore.Key(n.tenantId(), recipient.userId(), frequency);
+      DigestSettings settings = preferences.digestSettings(n.tenantId(), recipient.userId());
+      java.time.Instant due =
+          frequency.next(
+              now, LocalTimes.zone(recipient.timeZone()), settings.time(), settings.weekday());
+      digestDue.merge(key, due, (a, b) -> a.isBefore(b) ? a : b);
+      List<String> itemKey = List.of(n.tenantId(), recipient.userId(), n.requestId());
+      DigestStore.Item existing = digestItems.get(itemKey);
+      java.util.EnumSet<Channel> channels = java.util.EnumSet.of(channel);
+      if (existing != null) {
+        channels.addAll(existing.channels());
+      }
+      boolean email = channel == Channel.EMAIL;
+      String title = email ? content.part("subject") : content.part("title");
+      String body = email ? content.part("text") : content.part("body");
+      String link = email ? null : content.part("link");
+      if (existing != null && !email) {
+        // The e-mail's words describe the item; push adds its link.
+        title = existing.title();
+        body = existing.body();
+        link = link != null ? link : existing.link();
+      } else if (existing != null && existing.link() != null) {
+        link = existing.link();
+      }
+      digestItems.put(
+          itemKey,
+          new DigestStore.Item(
+              key,
+              n.requestId(),
+              n.category(),
+              channels,
+              title == null ? "" : title,
+              body == null ? "" : body,
+              link,
+              now,
+              false));
+      UUID id = DeliveryIds.delivery(n, recipient.userId(), channel);
+      record(
+          ActivityStore.Event.fanOut(
+              "digest:" + id,
+              n.tenantId(),
+              n.requestId(),
+              recipient.userId(),
+              channel.name(),
+              id.toString(),
+              "HELD",
+              "digest " + frequency.label() + " due " + due,
+              now));
+      collected.merge(channel.name(), 1, Integer::sum);
     }
 
     /** Held until the recipient's quiet hours end; the activity shows it held, with when. */
@@ -929,6 +1036,9 @@ class FanOut {
 
     void count() {
       meters.counter("herald.notification.inbox.items.created").increment(announced.size());
+      collected.forEach(
+          (channel, n) ->
+              meters.counter("herald.digest.items.collected", "channel", channel).increment(n));
       requested.forEach(
           (channel, n) ->
               meters

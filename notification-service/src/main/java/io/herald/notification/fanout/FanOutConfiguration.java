@@ -32,8 +32,9 @@ class FanOutConfiguration {
     config.setPassword(environment.getProperty("spring.datasource.password"));
     config.setAutoCommit(false);
     // Four listeners (requests, chunks, contact points, delivery activity), each with its consumer
-    // threads, one connection apiece; and the loop that sends notifications held for later.
-    config.setMaximumPoolSize(4 * properties.concurrency() + 2);
+    // threads, one connection apiece; the loop that sends notifications held for later, and the
+    // digest runner.
+    config.setMaximumPoolSize(4 * properties.concurrency() + 3);
     config.setMinimumIdle(1);
     return new HikariDataSource(config);
   }

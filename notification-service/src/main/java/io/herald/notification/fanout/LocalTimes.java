@@ -15,7 +15,7 @@ import java.time.format.ResolverStyle;
  * <p>Example: {@code LocalTimes.next(LocalTimes.parse("09:00"), ZoneId.of("Asia/Tokyo"), now)} is
  * the next 09:00 in Tokyo after {@code now}.
  */
-final class LocalTimes {
+public final class LocalTimes {
 
   private static final DateTimeFormatter HH_MM =
       DateTimeFormatter.ofPattern("HH:mm").withResolverStyle(ResolverStyle.STRICT);
@@ -23,7 +23,7 @@ final class LocalTimes {
   private LocalTimes() {}
 
   /** {@code HH:mm}, 00:00 to 23:59. */
-  static LocalTime parse(String time) {
+  public static LocalTime parse(String time) {
     return LocalTime.parse(time, HH_MM);
   }
 
@@ -33,7 +33,7 @@ final class LocalTimes {
    * time the clocks show after the gap, e.g. 03:30 for 02:30; on a day they read it twice, the
    * first.
    */
-  static Instant next(LocalTime time, ZoneId zone, Instant now) {
+  public static Instant next(LocalTime time, ZoneId zone, Instant now) {
     ZonedDateTime local = now.atZone(zone);
     Instant today = ZonedDateTime.of(local.toLocalDate(), time, zone).toInstant();
     if (today.isAfter(now)) {
@@ -43,7 +43,7 @@ final class LocalTimes {
   }
 
   /** The zone of an IANA id; UTC for one this JVM does not know. */
-  static ZoneId zone(String id) {
+  public static ZoneId zone(String id) {
     if (id == null) {
       return ZoneOffset.UTC;
     }

@@ -1,6 +1,9 @@
 package io.herald.notification.preferences;
 
 import io.herald.events.v1.Channel;
+import io.herald.notification.digests.DigestFrequency;
+import io.herald.notification.digests.DigestSettings;
+import io.herald.notification.digests.DigestSettingsRows;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,6 +52,22 @@ public class PreferenceReader {
       SELECT q.tenant_id, q.user_id, q.start_time, q.end_time
         FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::text[]) AS k(tenant_id, user_id)) k
         JOIN quiet_hours q ON q.tenant_id = k.tenant_id AND q.user_id IN (k.user_id, '*')
+      """;
+
+  private static final String DIGEST_FREQUENCIES =
+      """
+      SELECT f.tenant_id, f.user_id, f.category, f.frequency
+        FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::text[], ?::text[])
+                 AS k(tenant_id, user_id, category)) k
+        JOIN digest_frequencies f
+          ON f.tenant_id = k.tenant_id AND f.user_id IN (k.user_id, '*') AND f.category = k.category
+      """;
+
+  private static final String DIGEST_SETTINGS =
+      """
+      SELECT s.tenant_id, s.user_id, s.send_time, s.weekday, s.channels
+        FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::text[]) AS k(tenant_id, user_id)) k
+        JOIN digest_settings s ON s.tenant_id = k.tenant_id AND s.user_id IN (k.user_id, '*')
       """;
 
   /** One recipient of one notification: whose choices and which category apply. */
@@ -101,7 +120,51 @@ public class PreferenceReader {
         }
       }
     }
+    loadDigests(connection, keys, preferences);
     return preferences;
+  }
+
+  /**
+   * Digest frequencies of the batch's recipients and categories (theirs, else the tenant's), and
+   * the digest settings of those who collect anything.
+   */
+  private void loadDigests(Connection connection, Collection<Key> keys, Preferences preferences)
+      throws SQLException {
+    try (PreparedStatement s = connection.prepareStatement(DIGEST_FREQUENCIES)) {
+      s.setArray(1, texts(connection, keys.stream().map(Key::tenantId).toList()));
+      s.setArray(2, texts(connection, keys.stream().map(Key::userId).toList()));
+      s.setArray(3, texts(connection, keys.stream().map(Key::category).toList()));
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          List<String> key = List.of(rows.getString(1), rows.getString(2), rows.getString(3));
+          DigestFrequency.parse(rows.getString(4))
+              .ifPresent(f -> preferences.frequencies.put(key, f));
+        }
+      }
+    }
+    if (preferences.frequencies.isEmpty()) {
+      return;
+    }
+    List<List<String>> collecting = new java.util.ArrayList<>();
+    for (Key k : keys) {
+      if (preferences.digestFrequency(k.tenantId(), k.userId(), k.category())
+          != DigestFrequency.IMMEDIATE) {
+        collecting.add(List.of(k.tenantId(), k.userId()));
+      }
+    }
+    if (collecting.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = connection.prepareStatement(DIGEST_SETTINGS)) {
+      s.setArray(1, texts(connection, collecting.stream().map(k -> k.get(0)).toList()));
+      s.setArray(2, texts(connection, collecting.stream().map(k -> k.get(1)).toList()));
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          preferences.digestSettings.put(
+              List.of(rows.getString(1), rows.getString(2)), DigestSettingsRows.read(rows, 3));
+        }
+      }
+    }
   }
 
   private static Array texts(Connection connection, List<String> values) throws SQLException {
@@ -115,6 +178,29 @@ public class PreferenceReader {
     private final Map<List<String>, Boolean> tenantDefaults = new HashMap<>();
     private final Map<List<String>, Boolean> users = new HashMap<>();
     private final Map<List<String>, QuietHours> quiet = new HashMap<>();
+    private final Map<List<String>, DigestFrequency> frequencies = new HashMap<>();
+    private final Map<List<String>, DigestSettings> digestSettings = new HashMap<>();
+
+    /** How often the category reaches the user: their choice, else the tenant's, else at once. */
+    public DigestFrequency digestFrequency(String tenantId, String userId, String category) {
+      if (frequencies.isEmpty()) {
+        return DigestFrequency.IMMEDIATE;
+      }
+      DigestFrequency f = frequencies.get(List.of(tenantId, userId, category));
+      if (f == null) {
+        f = frequencies.get(List.of(tenantId, PreferenceRules.EVERY_USER, category));
+      }
+      return f == null ? DigestFrequency.IMMEDIATE : f;
+    }
+
+    /** The user's digest settings, else the tenant's, else the defaults. */
+    public DigestSettings digestSettings(String tenantId, String userId) {
+      DigestSettings s = digestSettings.get(List.of(tenantId, userId));
+      if (s == null) {
+        s = digestSettings.get(List.of(tenantId, PreferenceRules.EVERY_USER));
+      }
+      return s == null ? DigestSettings.DEFAULT : s;
+    }
 
     /**
      * When the recipient's quiet hours (their own, else the tenant's) end, if {@code now} is inside
