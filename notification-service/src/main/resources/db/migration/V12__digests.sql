@@ -52,14 +52,16 @@ CREATE TABLE digest_schedule (
 CREATE INDEX digest_schedule_due ON digest_schedule (due_at);
 
 -- Every digest sent: one per user, frequency and period (the local date for DAILY, the ISO week
--- for WEEKLY, the hour for HOURLY), which the primary key holds to.
+-- for WEEKLY, the hour for HOURLY), which the primary key holds to, with the notifications it
+-- carried: a request's activity follows each collected delivery into its digest through them.
 CREATE TABLE digests (
-    tenant_id  TEXT NOT NULL,
-    user_id    TEXT NOT NULL,
-    frequency  TEXT        NOT NULL,
-    period     TEXT        NOT NULL,
-    digest_id  UUID        NOT NULL,
-    items      INT         NOT NULL,
+    tenant_id        TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
+    frequency        TEXT        NOT NULL,
+    period           TEXT        NOT NULL,
+    digest_id        UUID        NOT NULL,
+    items            INT         NOT NULL,
+    notification_ids TEXT[]      NOT NULL,
     due_at     TIMESTAMPTZ NOT NULL,
     sent_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (tenant_id, user_id, frequency, period)

@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
  * ./herald bench pipeline 1000000   notification-service throughput, N single-recipient requests
  * ./herald bench fanout 100000      one request to a role of N users on three channels
  * ./herald bench scheduled 100000   N notifications held for the same second, then sent together
+ * ./herald bench digest 100000      a daily digest run: N users with 10 items each, due together
  * ./herald bench worker push 100000 deliveries/s of one channel worker, simulator answering in 20 ms
  * ./herald bench outage             1,000 push deliveries/s while FCM is down for 60 s
  * ./herald bench publishing 20000   publishing jobs/s, X simulator answering in 50 ms
@@ -73,7 +74,7 @@ public final class HeraldLocal {
         default -> {
           System.err.println(
               "usage: ./herald [run [--tuned] | token USER [--tenant T] [--roles a,b] [--brands x,y] | latency [N] [WARMUP]"
-                  + " | bench pipeline|fanout|scheduled [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
+                  + " | bench pipeline|fanout|scheduled|digest [N] [RUNS] | bench worker email|whatsapp|push [N] [RUNS]"
                   + " | bench publishing|publishing-scheduled [N] [RUNS] | bench inbox [ITEMS] [SAMPLES]"
                   + " | bench sse [CONNECTIONS] [RATE] [SECONDS] [RUNS] [WARMUP]"
                   + " | bench http throughput [SECONDS] [RUNS] [CONNECTIONS] | bench http latency [RATE] [SECONDS] [RUNS]"

@@ -279,7 +279,7 @@ final class HttpBenchmark {
   }
 
   /** Sends {@code kill -SIGNAL} to the platform's processes running {@code service}'s jar. */
-  private static List<Long> signal(String signal, String service) throws Exception {
+  static List<Long> signal(String signal, String service) throws Exception {
     List<Long> pids =
         ProcessHandle.allProcesses()
             .filter(

@@ -462,6 +462,9 @@ public final class Platform implements AutoCloseable {
               // The embedded defaults trade durability for test speed; the platform keeps data.
               .setServerConfig("fsync", "on")
               .setServerConfig("synchronous_commit", "on")
+              // PostgreSQL's default (128 MB) keeps little of the activity and inbox indexes in
+              // memory once they hold millions of rows; tuned, the platform gives it 1 GB.
+              .setServerConfig("shared_buffers", config.tuned() ? "1GB" : "256MB")
               .setPGStartupWait(Duration.ofSeconds(60))
               .setOutputRedirector(
                   ProcessBuilder.Redirect.appendTo(

@@ -62,6 +62,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *                                      (default 100,000): held first, then timed from that second
  *                                      until every one is written back and until every inbox item is
  *                                      stored
+ * ./herald bench digest [USERS] [RUNS]  a daily digest run for USERS users (default 100,000) with 10
+ *                                      items each: the items are collected by the fan-out from ten
+ *                                      requests to a role of every user (e-mail and in-app, category
+ *                                      digested daily), then every user's digest is made due at the
+ *                                      same second; timed from that second until every digest is
+ *                                      recorded, and its e-mail committed on notification.email.v1;
+ *                                      the channel workers are stopped (SIGSTOP) meanwhile unless
+ *                                      HERALD_BENCH_WITH_WORKERS=true
  * </pre>
  */
 final class ThroughputBenchmark {
@@ -98,9 +106,10 @@ final class ThroughputBenchmark {
             case "fanout" -> bench.fanOut(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
             case "scheduled" ->
                 bench.scheduled(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
+            case "digest" -> bench.digest(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
             default ->
                 throw new IllegalArgumentException(
-                    "usage: bench pipeline|fanout|scheduled [N] [RUNS]");
+                    "usage: bench pipeline|fanout|scheduled|digest [N] [RUNS]");
           };
       rates.add(r.perSecond());
       seconds.add(r.seconds());
@@ -227,6 +236,104 @@ final class ThroughputBenchmark {
         sent, fired, secondsBetween(due, delivered), n, events);
     check(sent == n && events == n, "expected " + n + " of each");
     return new Result(n, fired, n / fired, events, heap.peakMiB());
+  }
+
+  /**
+   * A daily digest run: USERS users with 10 collected items each, all due at one second. The figure
+   * is the time from that second until the service has recorded every user's digest (seen by
+   * polling every 250 ms); the e-mails committed on the topic are counted after.
+   */
+  private Result digest(int users) throws Exception {
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    String tenant = "bench-digest-" + run;
+    int itemsEach = 10;
+    seedRole(tenant, users);
+    update("INSERT INTO digest_frequencies VALUES (?, '*', 'bench', 'DAILY')", tenant);
+    Map<TopicPartition, Long> emailStart = endOffsets("notification.email.v1");
+    Instant begin = Instant.now();
+    try (KafkaProducer<String, Object> producer = producer(ports)) {
+      for (int i = 0; i < itemsEach; i++) {
+        String id = UUID.randomUUID().toString();
+        NotificationRequested request =
+            request(
+                tenant,
+                id,
+                new Audience(List.of(), List.of("everyone")),
+                List.of(Channel.IN_APP, Channel.EMAIL));
+        request.setTitle("Benchmark item " + (i + 1));
+        producer.send(new ProducerRecord<>(REQUESTS, id, request));
+      }
+      producer.flush();
+    }
+    long expected = (long) users * itemsEach;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+    while (count("SELECT count(*) FROM digest_items WHERE tenant_id = ?", tenant) < expected) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the items were not all collected within 30 minutes");
+      }
+      Thread.sleep(1000);
+    }
+    long scheduled = count("SELECT count(*) FROM digest_schedule WHERE tenant_id = ?", tenant);
+    System.out.printf(
+        "  collected %d items for %d scheduled digests in %.1f s%n",
+        expected, scheduled, secondsBetween(begin, Instant.now()));
+    check(scheduled == users, "expected a digest scheduled for each of " + users + " users");
+    try (Connection c = database();
+        var s = c.createStatement()) {
+      s.execute("ANALYZE digest_items");
+      s.execute("ANALYZE digest_schedule");
+    }
+    Instant due = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+    try (Connection c = database();
+        PreparedStatement s =
+            c.prepareStatement("UPDATE digest_schedule SET due_at = ? WHERE tenant_id = ?")) {
+      s.setTimestamp(1, java.sql.Timestamp.from(due));
+      s.setString(2, tenant);
+      s.executeUpdate();
+    }
+    HeapSampler heap = new HeapSampler(ports.notification());
+    // The channel workers would deliver the digests while the run goes on (their own benchmark
+    // measures that): stopped (SIGSTOP) until it ends, so the run has the machine to itself.
+    boolean workers = "true".equals(System.getenv("HERALD_BENCH_WITH_WORKERS"));
+    List<Long> paused = new ArrayList<>();
+    if (!workers) {
+      paused.addAll(HttpBenchmark.signal("STOP", "email-worker"));
+      paused.addAll(HttpBenchmark.signal("STOP", "push-worker"));
+    }
+    Instant done;
+    try {
+      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+      while (count("SELECT count(*) FROM digests WHERE tenant_id = ?", tenant) < users) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the digests were not all sent within 30 minutes");
+        }
+        Thread.sleep(250);
+      }
+      done = Instant.now();
+    } finally {
+      if (!paused.isEmpty()) {
+        HttpBenchmark.signal("CONT", "email-worker");
+        HttpBenchmark.signal("CONT", "push-worker");
+      }
+    }
+    heap.stop();
+    double seconds = secondsBetween(due, done);
+    long records = countRecords("notification.email.v1", emailStart, tenant + "-u");
+    long left = count("SELECT count(*) FROM digest_items WHERE tenant_id = ?", tenant);
+    System.out.printf(
+        "  %d digests recorded %.2f s after their second; %d digest e-mails committed; %d items"
+            + " left%n",
+        users, seconds, records, left);
+    check(records == users && left == 0, "expected " + users + " e-mails and no item left");
+    return new Result(users, seconds, users / seconds, records, heap.peakMiB());
+  }
+
+  private void update(String sql, String parameter) throws SQLException {
+    try (Connection c = database();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, parameter);
+      s.executeUpdate();
+    }
   }
 
   private long millis(String sql, String parameter) throws SQLException {

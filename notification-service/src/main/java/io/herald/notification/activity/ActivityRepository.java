@@ -18,10 +18,14 @@ import reactor.core.publisher.Mono;
 @Repository
 class ActivityRepository {
 
-  /** How far an event takes its delivery; the outcome is the event that took it furthest. */
+  /**
+   * How far an event takes its delivery; the outcome is the event that took it furthest. HELD (by
+   * quiet hours or for a digest) is overtaken by anything that follows it.
+   */
   private static final String RANK =
       """
-      CASE WHEN a.status = 'REQUESTED' THEN 0
+      CASE WHEN a.status = 'HELD' THEN -1
+           WHEN a.status = 'REQUESTED' THEN 0
            WHEN a.status = 'FAILED' AND NOT a.final THEN 1
            WHEN a.status = 'SENT' THEN 2
            WHEN a.status = 'DELIVERED' THEN 3
@@ -54,6 +58,35 @@ class ActivityRepository {
           + " ELSE 'SCHEDULED' END AS schedule_status"
           + " FROM scheduled_notifications"
           + " WHERE tenant_id = r.tenant_id AND request_id = r.request_id) s ON true";
+
+  private static final String COLUMNS =
+      "seq, event_id, tenant_id, notification_id, user_id, channel, delivery_id, status, final,"
+          + " reason, provider, provider_message_id, attempt, occurred_at";
+
+  /**
+   * The events of request {@code :request}: its own, and for each of its deliveries collected into
+   * a digest, the events of the digest's delivery on that channel, under the collected delivery's
+   * id (so its outcome is the digest's). {@code users} limits both to some recipients.
+   */
+  private static String requestEvents(String users) {
+    return "(SELECT "
+        + COLUMNS
+        + " FROM delivery_activity WHERE tenant_id = :tenant AND notification_id = :request"
+        + users.replace("$", "")
+        + " UNION ALL SELECT g.seq, g.event_id, g.tenant_id, h.notification_id, g.user_id,"
+        + " g.channel, h.delivery_id, g.status, g.final, g.reason, g.provider,"
+        + " g.provider_message_id, g.attempt, g.occurred_at"
+        + " FROM delivery_activity h"
+        + " JOIN digests d ON d.tenant_id = h.tenant_id AND d.user_id = h.user_id"
+        + " AND h.notification_id = ANY(d.notification_ids)"
+        + " JOIN delivery_activity g ON g.tenant_id = d.tenant_id"
+        + " AND g.notification_id = d.digest_id::text AND g.user_id = d.user_id"
+        + " AND g.channel = h.channel"
+        + " WHERE h.tenant_id = :tenant AND h.notification_id = :request"
+        + " AND h.status = 'HELD' AND h.reason LIKE 'digest %'"
+        + users.replace("$", "h.")
+        + ") a ";
+  }
 
   private static final String EVENT_COLUMNS =
       "a.seq, a.notification_id, a.user_id, a.channel, a.delivery_id, a.status, a.final,"
@@ -146,9 +179,9 @@ class ActivityRepository {
             "SELECT channel, outcome, count(*) AS deliveries FROM ("
                 + " SELECT DISTINCT ON (a.delivery_id) a.channel, "
                 + OUTCOME
-                + " AS outcome FROM delivery_activity a "
+                + " AS outcome FROM "
+                + requestEvents("")
                 + IN_APP_ITEM
-                + " WHERE a.tenant_id = :tenant AND a.notification_id = :request"
                 + " ORDER BY a.delivery_id, "
                 + RANK
                 + " DESC, a.occurred_at DESC) d GROUP BY channel, outcome"
@@ -204,10 +237,9 @@ class ActivityRepository {
                 + ") OVER (PARTITION BY a.delivery_id ORDER BY "
                 + RANK
                 + " DESC, a.occurred_at DESC) AS outcome"
-                + " FROM delivery_activity a "
+                + " FROM "
+                + requestEvents(" AND $user_id = ANY(:users)")
                 + IN_APP_ITEM
-                + " WHERE a.tenant_id = :tenant AND a.notification_id = :request"
-                + " AND a.user_id = ANY(:users)"
                 + " ORDER BY a.user_id, a.channel, a.delivery_id, a.occurred_at, a.seq")
         .bind("tenant", tenantId)
         .bind("request", requestId)

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *   batch-size: 1000
  *   exclude-read: true
  *   max-items: 50
+ *   concurrency: 2
  * </pre>
  *
  * @param enabled whether this instance sends digests (every instance may: they share the work)
@@ -23,6 +24,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param excludeRead leave out items whose in-app copy was read (or archived) before the digest
  * @param maxItems items listed in one digest; the rest are counted ("and 12 more")
  * @param sendTimeout how long a round waits for the broker to take its records
+ * @param concurrency rounds an instance runs at once (each claims its own digests); the database
+ *     does most of a round's work, so two keep two of its cores busy
  */
 @ConfigurationProperties("herald.digests")
 public record DigestProperties(
@@ -31,7 +34,8 @@ public record DigestProperties(
     int batchSize,
     Boolean excludeRead,
     int maxItems,
-    Duration sendTimeout) {
+    Duration sendTimeout,
+    int concurrency) {
 
   public DigestProperties {
     enabled = enabled == null || enabled;
@@ -40,5 +44,6 @@ public record DigestProperties(
     excludeRead = excludeRead == null || excludeRead;
     maxItems = maxItems <= 0 ? 50 : maxItems;
     sendTimeout = sendTimeout == null ? Duration.ofSeconds(30) : sendTimeout;
+    concurrency = concurrency <= 0 ? 2 : concurrency;
   }
 }

@@ -91,7 +91,11 @@ public class DigestRunner extends PollingLoop {
       DigestProperties properties,
       Clock clock,
       MeterRegistry meters) {
-    super("digests", properties.pollInterval(), properties.sendTimeout().plusSeconds(5));
+    super(
+        "digests",
+        properties.pollInterval(),
+        properties.sendTimeout().plusSeconds(5),
+        properties.concurrency());
     this.dataSource = dataSource;
     this.store = store;
     this.audience = audience;
@@ -292,7 +296,13 @@ public class DigestRunner extends PollingLoop {
         String period = key.frequency().period(d.dueAt(), zone);
         UUID digestId =
             uuid("digest", key.tenantId(), key.userId(), key.frequency().name(), period);
-        digests.add(new DigestStore.Sent(key, period, digestId, included.size(), d.dueAt()));
+        digests.add(
+            new DigestStore.Sent(
+                key,
+                period,
+                digestId,
+                included.stream().map(DigestStore.Item::notificationId).toList(),
+                d.dueAt()));
         itemsByDigest.put(digestId, included);
         render(digestTemplates, recipient, key, period, digestId, included, zone);
       }
@@ -423,8 +433,10 @@ public class DigestRunner extends PollingLoop {
     }
 
     /**
-     * Per item and channel of each digest sent: REQUESTED in the digest (its delivery id), or
-     * SKIPPED when nothing could carry it; per item left out: SKIPPED with why.
+     * Per delivery of each digest sent: REQUESTED (under the digest's id, which its later statuses
+     * carry too; a request's activity reaches it through the digest's notification ids). Per item
+     * whose channel nothing carried (no contact point or template for the digest on it), and per
+     * item left out: SKIPPED with why.
      */
     List<ActivityStore.Event> events(Set<UUID> recorded) {
       List<ActivityStore.Event> events = new ArrayList<>();
@@ -433,28 +445,43 @@ public class DigestRunner extends PollingLoop {
           continue;
         }
         Map<Channel, List<String>> ids = deliveries.getOrDefault(d.digestId(), Map.of());
+        ids.forEach(
+            (channel, deliveryIds) -> {
+              for (String deliveryId : deliveryIds) {
+                events.add(
+                    ActivityStore.Event.fanOut(
+                        uuid("digest-requested", deliveryId).toString(),
+                        d.key().tenantId(),
+                        d.digestId().toString(),
+                        d.key().userId(),
+                        channel.name(),
+                        deliveryId,
+                        "REQUESTED",
+                        d.key().frequency().label()
+                            + " digest "
+                            + d.period()
+                            + ", "
+                            + d.items()
+                            + " items",
+                        now));
+              }
+            });
         for (DigestStore.Item item : itemsByDigest.get(d.digestId())) {
           for (Channel channel : item.channels()) {
-            List<String> carried = ids.get(channel);
-            events.add(
-                ActivityStore.Event.fanOut(
-                    "digest-sent:" + d.digestId() + "/" + item.notificationId() + "/" + channel,
-                    d.key().tenantId(),
-                    item.notificationId(),
-                    d.key().userId(),
-                    channel.name(),
-                    itemDelivery(item, channel),
-                    carried == null ? "SKIPPED" : "REQUESTED",
-                    carried == null
-                        ? "digest " + d.digestId() + " has no " + channel + " contact or template"
-                        : "in "
-                            + d.key().frequency().label()
-                            + " digest "
-                            + d.digestId()
-                            + " (delivery "
-                            + carried.get(0)
-                            + ")",
-                    now));
+            if (!ids.containsKey(channel)) {
+              events.add(
+                  ActivityStore.Event.fanOut(
+                      uuid("digest-uncarried", d.digestId().toString(), item.notificationId())
+                          .toString(),
+                      d.key().tenantId(),
+                      item.notificationId(),
+                      d.key().userId(),
+                      channel.name(),
+                      itemDelivery(item, channel),
+                      "SKIPPED",
+                      "digest " + d.digestId() + " has no " + channel + " contact or template",
+                      now));
+            }
           }
         }
       }
@@ -462,14 +489,14 @@ public class DigestRunner extends PollingLoop {
         for (Channel channel : item.channels()) {
           events.add(
               ActivityStore.Event.fanOut(
-                  "digest-left-out:"
-                      + item.key().frequency()
-                      + "/"
-                      + item.notificationId()
-                      + "/"
-                      + item.key().userId()
-                      + "/"
-                      + channel,
+                  uuid(
+                          "digest-left-out",
+                          item.key().tenantId(),
+                          item.key().frequency().name(),
+                          item.notificationId(),
+                          item.key().userId(),
+                          channel.name())
+                      .toString(),
                   item.key().tenantId(),
                   item.notificationId(),
                   item.key().userId(),

@@ -86,9 +86,13 @@ public class DigestStore {
 
   private static final String RECORD =
       """
-      INSERT INTO digests (tenant_id, user_id, frequency, period, digest_id, items, due_at, sent_at)
-      SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::int[],
-                           ?::timestamptz[], ?::timestamptz[])
+      INSERT INTO digests (tenant_id, user_id, frequency, period, digest_id, items,
+                           notification_ids, due_at, sent_at)
+      SELECT v.tenant_id, v.user_id, v.frequency, v.period, v.digest_id, v.items,
+             string_to_array(v.ids, chr(31)), v.due_at, v.sent_at
+        FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::int[], ?::text[],
+                    ?::timestamptz[], ?::timestamptz[])
+             AS v(tenant_id, user_id, frequency, period, digest_id, items, ids, due_at, sent_at)
       ON CONFLICT (tenant_id, user_id, frequency, period) DO NOTHING
       RETURNING digest_id
       """;
@@ -138,8 +142,14 @@ public class DigestStore {
   /** A digest that has become due. */
   public record Due(Key key, Instant dueAt) {}
 
-  /** A digest about to be sent. */
-  public record Sent(Key key, String period, UUID digestId, int items, Instant dueAt) {}
+  /** A digest about to be sent, with the notifications it carries. */
+  public record Sent(
+      Key key, String period, UUID digestId, List<String> notificationIds, Instant dueAt) {
+
+    public int items() {
+      return notificationIds.size();
+    }
+  }
 
   /**
    * Stores items (a repeat of one already waiting adds nothing) and makes sure each key has a
@@ -295,10 +305,15 @@ public class DigestStore {
       s.setArray(6, connection.createArrayOf("int4", sent.stream().map(Sent::items).toArray()));
       s.setArray(
           7,
+          texts(
+              connection,
+              sent.stream().map(d -> String.join(String.valueOf((char) 31), d.notificationIds()))));
+      s.setArray(
+          8,
           connection.createArrayOf(
               "timestamptz", sent.stream().map(d -> Timestamp.from(d.dueAt())).toArray()));
       Timestamp now = Timestamp.from(at);
-      s.setArray(8, connection.createArrayOf("timestamptz", sent.stream().map(d -> now).toArray()));
+      s.setArray(9, connection.createArrayOf("timestamptz", sent.stream().map(d -> now).toArray()));
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
           recorded.add(rows.getObject(1, UUID.class));

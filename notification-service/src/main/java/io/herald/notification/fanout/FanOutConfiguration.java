@@ -24,7 +24,10 @@ import tools.jackson.databind.json.JsonMapper;
 class FanOutConfiguration {
 
   @Bean(destroyMethod = "close")
-  HikariDataSource fanOutDataSource(Environment environment, FanOutProperties properties) {
+  HikariDataSource fanOutDataSource(
+      Environment environment,
+      FanOutProperties properties,
+      io.herald.notification.digests.DigestProperties digests) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("fanout");
     config.setJdbcUrl(environment.getRequiredProperty("spring.datasource.url"));
@@ -33,8 +36,8 @@ class FanOutConfiguration {
     config.setAutoCommit(false);
     // Four listeners (requests, chunks, contact points, delivery activity), each with its consumer
     // threads, one connection apiece; the loop that sends notifications held for later, and the
-    // digest runner.
-    config.setMaximumPoolSize(4 * properties.concurrency() + 3);
+    // digest runner's rounds.
+    config.setMaximumPoolSize(4 * properties.concurrency() + 2 + digests.concurrency());
     config.setMinimumIdle(1);
     return new HikariDataSource(config);
   }

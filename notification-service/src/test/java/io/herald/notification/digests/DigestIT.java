@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.herald.events.v1.Channel;
+import io.herald.events.v1.DeliveryDelivered;
 import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.NotificationRequested;
 import io.herald.events.v1.PushDeliveryRequested;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -156,6 +158,54 @@ class DigestIT extends ApiIntegrationTest {
                     + tenant
                     + "' AND user_id = 'bea' AND status = 'SKIPPED'"))
         .containsExactly("read-before-digest");
+
+    // The request's activity follows ann's e-mail into the digest, up to the worker's status.
+    produce(
+        "notification.delivery-status.v1",
+        digests.get(0).getNotificationId(),
+        DeliveryDelivered.newBuilder()
+            .setEventId(UUID.randomUUID().toString())
+            .setTenantId(tenant)
+            .setOccurredAt(Instant.now())
+            .setDeliveryId(digests.get(0).getDeliveryId())
+            .setNotificationId(digests.get(0).getNotificationId())
+            .setUserId("ann")
+            .setChannel(Channel.EMAIL)
+            .build());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> emailOutcome(annOnly, "ann").equals("DELIVERED"));
+    String activity = activity(annOnly).toString();
+    assertThat(activity)
+        .contains("digest daily due 2027-05-03T09:00:00Z")
+        .contains("daily digest 2027-05-03, 1 items");
+    assertThat(activity(annOnly).get("summary").toString()).contains("EMAIL={DELIVERED=1}");
+    assertThat(emailOutcome(both, "bea")).isEqualTo("SKIPPED");
+  }
+
+  private Map<String, Object> activity(NotificationRequested request) {
+    var response =
+        api.get(
+            "/api/notifications/requests/" + request.getRequestId() + "/activity",
+            api.token(tenant, "test"));
+    assertThat(response.getStatusCode().value()).as(response.toString()).isEqualTo(200);
+    return response.getBody();
+  }
+
+  /** The outcome of the user's e-mail delivery of the request, as its activity shows it. */
+  private String emailOutcome(NotificationRequested request, String user) {
+    for (Object r : (List<?>) activity(request).get("recipients")) {
+      Map<?, ?> recipient = (Map<?, ?>) r;
+      if (user.equals(recipient.get("userId"))) {
+        for (Object d : (List<?>) recipient.get("deliveries")) {
+          Map<?, ?> delivery = (Map<?, ?>) d;
+          if ("EMAIL".equals(delivery.get("channel"))) {
+            return String.valueOf(delivery.get("outcome"));
+          }
+        }
+      }
+    }
+    return "none";
   }
 
   @Test
