@@ -247,7 +247,20 @@ public final class Platform implements AutoCloseable {
                   Duration.ofMinutes(5));
           String url = gatewayUrl() + "/api/subscribers/" + user;
           try {
-            int status = Http.send("PUT", url, admin, profile).statusCode();
+            // The first requests reach services still compiling their hot paths; on a loaded
+            // machine one may take longer than the client waits, so it is tried again.
+            int status = -1;
+            long tryUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (status < 0) {
+              try {
+                status = Http.send("PUT", url, admin, profile).statusCode();
+              } catch (IOException e) {
+                if (System.nanoTime() > tryUntil) {
+                  throw e;
+                }
+                pause(1_000);
+              }
+            }
             if (status != 202) {
               throw new PlatformException(
                   "registering demo subscriber " + key + " answered " + status);

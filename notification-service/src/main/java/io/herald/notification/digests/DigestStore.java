@@ -338,14 +338,21 @@ public class DigestStore {
   }
 
   /**
-   * Moves each claimed digest to its next time, then forgets those with no items left (a new item
-   * schedules its digest again).
+   * Forgets the claimed digests with no items left (a new item schedules its digest again), then
+   * moves those that still have items (stored while they were sent, or waiting for the next period)
+   * to their next time.
    */
   public void reschedule(Connection connection, Map<Key, Instant> next) throws SQLException {
     if (next.isEmpty()) {
       return;
     }
     List<Key> keys = List.copyOf(next.keySet());
+    try (PreparedStatement s = connection.prepareStatement(FORGET_EMPTY)) {
+      s.setArray(1, texts(connection, keys.stream().map(Key::tenantId)));
+      s.setArray(2, texts(connection, keys.stream().map(Key::userId)));
+      s.setArray(3, texts(connection, keys.stream().map(k -> k.frequency().name())));
+      s.executeUpdate();
+    }
     try (PreparedStatement s = connection.prepareStatement(RESCHEDULE)) {
       s.setArray(1, texts(connection, keys.stream().map(Key::tenantId)));
       s.setArray(2, texts(connection, keys.stream().map(Key::userId)));
@@ -354,12 +361,6 @@ public class DigestStore {
           4,
           connection.createArrayOf(
               "timestamptz", keys.stream().map(k -> Timestamp.from(next.get(k))).toArray()));
-      s.executeUpdate();
-    }
-    try (PreparedStatement s = connection.prepareStatement(FORGET_EMPTY)) {
-      s.setArray(1, texts(connection, keys.stream().map(Key::tenantId)));
-      s.setArray(2, texts(connection, keys.stream().map(Key::userId)));
-      s.setArray(3, texts(connection, keys.stream().map(k -> k.frequency().name())));
       s.executeUpdate();
     }
   }

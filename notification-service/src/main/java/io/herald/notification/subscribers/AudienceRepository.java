@@ -61,6 +61,20 @@ public class AudienceRepository {
         FROM e LEFT JOIN subscribers s ON s.tenant_id = e.tenant_id AND s.user_id = e.user_id
       """;
 
+  /**
+   * {@link #RECIPIENTS} for queries that name users only: without the role branch, which the
+   * planner cannot rule out from its parameters and may plan as a scan of the subscribers.
+   */
+  private static final String NAMED_RECIPIENTS =
+      """
+      WITH q(idx, tenant_id, roles, from_user, to_user) AS (
+             SELECT * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[])),
+           e(idx, tenant_id, user_id) AS (SELECT * FROM unnest(?::int[], ?::text[], ?::text[]))
+      SELECT e.idx, e.user_id COLLATE "C", s.user_id IS NOT NULL, s.email, s.phone, s.locale,
+             s.time_zone
+        FROM e LEFT JOIN subscribers s ON s.tenant_id = e.tenant_id AND s.user_id = e.user_id
+      """;
+
   private static final String PUSH_CONTACTS =
       """
       SELECT p.tenant_id, p.user_id, p.platform, p.token, p.p256dh, p.auth
@@ -118,7 +132,9 @@ public class AudienceRepository {
       throws SQLException {
     Map<Integer, Map<String, Recipient>> found = new HashMap<>();
     Map<Integer, String> tenants = new HashMap<>();
-    try (PreparedStatement statement = connection.prepareStatement(RECIPIENTS)) {
+    boolean namedOnly = queries.stream().allMatch(q -> q.roles().isEmpty());
+    try (PreparedStatement statement =
+        connection.prepareStatement(namedOnly ? NAMED_RECIPIENTS : RECIPIENTS)) {
       bindQueries(connection, statement, queries, true);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
