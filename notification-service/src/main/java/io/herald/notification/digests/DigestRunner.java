@@ -121,6 +121,16 @@ public class DigestRunner extends PollingLoop {
         Timer.builder("herald.digest.round")
             .description("One round of the digest runner: claim, read, record, send, commit")
             .register(meters);
+    // Shown at zero before the first digest, not missing.
+    for (String outcome : List.of("sent", "empty")) {
+      Counter.builder("herald.digests")
+          .description("Digests sent, or due with nothing to send")
+          .tag("outcome", outcome)
+          .register(meters);
+    }
+    for (Channel channel : DigestSettings.COLLECTABLE) {
+      meters.counter("herald.digest.items.collected", "channel", channel.name());
+    }
   }
 
   @Override
