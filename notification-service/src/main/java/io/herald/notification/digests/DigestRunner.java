@@ -6,6 +6,7 @@ import io.herald.events.v1.EmailDeliveryRequested;
 import io.herald.events.v1.PushDeliveryRequested;
 import io.herald.events.v1.WebPushKeys;
 import io.herald.notification.activity.ActivityStore;
+import io.herald.notification.fanout.DeliveryIds;
 import io.herald.notification.fanout.LocalTimes;
 import io.herald.notification.subscribers.AudienceQuery;
 import io.herald.notification.subscribers.AudienceRepository;
@@ -18,7 +19,6 @@ import io.herald.support.polling.PollingLoop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,6 +79,8 @@ public class DigestRunner extends PollingLoop {
   private final Timer lateness;
   private final Timer rounds;
   private final MeterRegistry meters;
+  private final Counter sentDigests;
+  private final Counter emptyDigests;
 
   public DigestRunner(
       DataSource dataSource,
@@ -121,16 +123,19 @@ public class DigestRunner extends PollingLoop {
         Timer.builder("herald.digest.round")
             .description("One round of the digest runner: claim, read, record, send, commit")
             .register(meters);
-    // Shown at zero before the first digest, not missing.
-    for (String outcome : List.of("sent", "empty")) {
-      Counter.builder("herald.digests")
-          .description("Digests sent, or due with nothing to send")
-          .tag("outcome", outcome)
-          .register(meters);
-    }
+    this.sentDigests = digests(meters, "sent");
+    this.emptyDigests = digests(meters, "empty");
+    // Shown at zero before the first item, not missing.
     for (Channel channel : DigestSettings.COLLECTABLE) {
       meters.counter("herald.digest.items.collected", "channel", channel.name());
     }
+  }
+
+  private static Counter digests(MeterRegistry meters, String outcome) {
+    return Counter.builder("herald.digests")
+        .description("Digests sent, or due with nothing to send")
+        .tag("outcome", outcome)
+        .register(meters);
   }
 
   @Override
@@ -212,16 +217,8 @@ public class DigestRunner extends PollingLoop {
             .increment(d.items());
       }
     }
-    Counter.builder("herald.digests")
-        .description("Digests sent, or due with nothing to send")
-        .tag("outcome", "sent")
-        .register(meters)
-        .increment(sent);
-    Counter.builder("herald.digests")
-        .description("Digests sent, or due with nothing to send")
-        .tag("outcome", "empty")
-        .register(meters)
-        .increment(round.empty);
+    sentDigests.increment(sent);
+    emptyDigests.increment(round.empty);
     if (round.digests.size() > sent) {
       log.info(
           "{} digests were already sent for their period; their items wait for the next one",
@@ -523,11 +520,12 @@ public class DigestRunner extends PollingLoop {
 
   /** The id the fan-out gave the item's delivery on the channel when it collected it. */
   private static String itemDelivery(DigestStore.Item item, Channel channel) {
-    return uuid(item.key().tenantId(), item.notificationId(), item.key().userId(), channel.name())
+    return DeliveryIds.delivery(
+            item.key().tenantId(), item.notificationId(), item.key().userId(), channel)
         .toString();
   }
 
-  static UUID uuid(String... parts) {
-    return UUID.nameUUIDFromBytes(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
+  private static UUID uuid(String... parts) {
+    return DeliveryIds.uuid(parts);
   }
 }

@@ -266,7 +266,10 @@ public class DigestStore {
     return items;
   }
 
-  /** The digest settings of the users: their own, else their tenant's; absent means defaults. */
+  /**
+   * The digest settings of the users (tenant and user id pairs): their own, else their tenant's;
+   * absent means the defaults. Keyed by the pair.
+   */
   public Map<List<String>, DigestSettings> settings(
       Connection connection, Collection<List<String>> tenantAndUser) throws SQLException {
     Map<List<String>, DigestSettings> own = new HashMap<>();
@@ -277,7 +280,7 @@ public class DigestStore {
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
           List<String> key = List.of(rows.getString(1), rows.getString(2));
-          DigestSettings settings = DigestSettingsRows.read(rows, 4);
+          DigestSettings settings = settingsOf(rows);
           (rows.getString(3).equals(key.get(1)) ? own : tenant).put(key, settings);
         }
       }
@@ -285,6 +288,22 @@ public class DigestStore {
     Map<List<String>, DigestSettings> effective = new LinkedHashMap<>(tenant);
     effective.putAll(own);
     return effective;
+  }
+
+  /** The {@code send_time}, {@code weekday} and {@code channels} in columns 4 to 6 of the row. */
+  private static DigestSettings settingsOf(ResultSet rows) throws SQLException {
+    Set<Channel> channels = EnumSet.noneOf(Channel.class);
+    for (Object c : (Object[]) rows.getArray(6).getArray()) {
+      try {
+        channels.add(Channel.valueOf(String.valueOf(c)));
+      } catch (IllegalArgumentException e) {
+        // a channel this version does not know collects nothing
+      }
+    }
+    return new DigestSettings(
+        rows.getObject(4, java.time.LocalTime.class),
+        java.time.DayOfWeek.of(rows.getInt(5)),
+        channels);
   }
 
   /**

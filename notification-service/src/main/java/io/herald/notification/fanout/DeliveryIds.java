@@ -9,12 +9,17 @@ import java.util.UUID;
  * however often and by whichever instance a request is processed. Workers and the inbox drop
  * repeats by these ids.
  */
-final class DeliveryIds {
+public final class DeliveryIds {
 
   private DeliveryIds() {}
 
   static UUID delivery(Notification n, String userId, Channel channel) {
-    return uuid(n.tenantId(), n.requestId(), userId, channel.name());
+    return delivery(n.tenantId(), n.requestId(), userId, channel);
+  }
+
+  /** The delivery of notification {@code requestId} to the user on the channel. */
+  public static UUID delivery(String tenantId, String requestId, String userId, Channel channel) {
+    return uuid(tenantId, requestId, userId, channel.name());
   }
 
   /** One push delivery per device: the token is part of the id. */
@@ -31,7 +36,8 @@ final class DeliveryIds {
     return uuid(kind, id.toString()).toString();
   }
 
-  private static UUID uuid(String... parts) {
+  /** A name-based id of the parts (joined by NUL): the same parts, the same id. */
+  public static UUID uuid(String... parts) {
     return UUID.nameUUIDFromBytes(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -3,7 +3,7 @@ package io.herald.notification.preferences;
 import io.herald.events.v1.Channel;
 import io.herald.notification.digests.DigestFrequency;
 import io.herald.notification.digests.DigestSettings;
-import io.herald.notification.digests.DigestSettingsRows;
+import io.herald.notification.digests.DigestStore;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,6 +29,12 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class PreferenceReader {
+
+  private final DigestStore digests;
+
+  PreferenceReader(DigestStore digests) {
+    this.digests = digests;
+  }
 
   private static final String TENANT =
       """
@@ -61,13 +67,6 @@ public class PreferenceReader {
                  AS k(tenant_id, user_id, category)) k
         JOIN digest_frequencies f
           ON f.tenant_id = k.tenant_id AND f.user_id IN (k.user_id, '*') AND f.category = k.category
-      """;
-
-  private static final String DIGEST_SETTINGS =
-      """
-      SELECT s.tenant_id, s.user_id, s.send_time, s.weekday, s.channels
-        FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::text[]) AS k(tenant_id, user_id)) k
-        JOIN digest_settings s ON s.tenant_id = k.tenant_id AND s.user_id IN (k.user_id, '*')
       """;
 
   /** One recipient of one notification: whose choices and which category apply. */
@@ -155,16 +154,7 @@ public class PreferenceReader {
     if (collecting.isEmpty()) {
       return;
     }
-    try (PreparedStatement s = connection.prepareStatement(DIGEST_SETTINGS)) {
-      s.setArray(1, texts(connection, collecting.stream().map(k -> k.get(0)).toList()));
-      s.setArray(2, texts(connection, collecting.stream().map(k -> k.get(1)).toList()));
-      try (ResultSet rows = s.executeQuery()) {
-        while (rows.next()) {
-          preferences.digestSettings.put(
-              List.of(rows.getString(1), rows.getString(2)), DigestSettingsRows.read(rows, 3));
-        }
-      }
-    }
+    preferences.digestSettings.putAll(digests.settings(connection, collecting));
   }
 
   private static Array texts(Connection connection, List<String> values) throws SQLException {
@@ -195,11 +185,7 @@ public class PreferenceReader {
 
     /** The user's digest settings, else the tenant's, else the defaults. */
     public DigestSettings digestSettings(String tenantId, String userId) {
-      DigestSettings s = digestSettings.get(List.of(tenantId, userId));
-      if (s == null) {
-        s = digestSettings.get(List.of(tenantId, PreferenceRules.EVERY_USER));
-      }
-      return s == null ? DigestSettings.DEFAULT : s;
+      return digestSettings.getOrDefault(List.of(tenantId, userId), DigestSettings.DEFAULT);
     }
 
     /**
